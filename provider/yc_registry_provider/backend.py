@@ -1,0 +1,42 @@
+"""The narrow interface between the Pulumi layer and the cloud.
+
+Everything above this line (lookups, Image, ImageCleanup, the plugin) talks to an ImageBackend;
+the Container Registry client implements it today, a Cloud Registry one can sit beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+from .models import ImageInfo
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What one delete did: ``already_gone`` is True when the image did not exist (not an error)."""
+
+    image_id: str
+    operation_id: str | None
+    already_gone: bool
+
+
+class ImageBackend(Protocol):
+    """List, get and delete images; delete waits for the cloud's Operation."""
+
+    def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
+                    page_size: int | None = None, limit: int | None = None) -> Iterator[ImageInfo]:
+        """Lazily iterate images of a scope (repository > registry > folder), page by page."""
+        ...
+
+    def get_image(self, image_id: str) -> ImageInfo:
+        """One image by id; NotFoundError when it does not exist."""
+        ...
+
+    def delete_image(self, image_id: str, *, timeout: float | None = None) -> DeleteResult:
+        """Delete and wait for the Operation (at most ``timeout`` seconds, else OperationTimeoutError)."""
+        ...
+
+    def close(self) -> None:
+        ...

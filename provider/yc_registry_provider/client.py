@@ -1,0 +1,147 @@
+"""RegistryClient: the Container Registry implementation of ImageBackend (List, Get, Delete-and-wait)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from yandex.cloud.containerregistry.v1 import image_service_pb2
+
+from . import errors, validation
+from .backend import DeleteResult
+from .config import Settings, resolve_settings
+from .convert import image_from_proto
+from .limits import MAX_PAGE_SIZE
+from .models import ImageInfo
+from .operations import hinted_interval, wait_operation
+from .retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
+from .transport import Transport
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DELETE_TIMEOUT = 30 * 60.0  # as the Terraform provider
+
+
+@dataclass(frozen=True)
+class StartedDelete:
+    """A sent Delete: the operation to wait for, or ``already_gone`` when the image did not exist."""
+
+    image_id: str
+    operation_id: str | None
+    already_gone: bool
+    done: bool = False
+    hint: float | None = None
+
+
+class RegistryClient:
+    """Lists, reads and deletes images over gRPC; checks every input before any call goes out."""
+
+    def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
+                 wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0,
+                 root_certificates: bytes | None = None) -> None:
+        self.settings = settings if settings is not None else resolve_settings()
+        self.wait_policy = wait
+        self.transport = Transport(self.settings, retry=retry, call_timeout=call_timeout,
+                                   root_certificates=root_certificates)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
+                    **explicit: Any) -> "RegistryClient":
+        """A client from explicit arguments, then Pulumi config, then the environment."""
+        return cls(resolve_settings(explicit, config, env))
+
+    def __enter__(self) -> "RegistryClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # -- reads ------------------------------------------------------------------------------------
+    def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
+                    page_size: int | None = None, limit: int | None = None) -> Iterator[ImageInfo]:
+        """Lazily iterate the images of a scope (repository > registry > folder), fetching pages on demand.
+
+        Without a scope the folder comes from the settings. Arguments are checked now, before any call.
+        """
+        scope = validation.check_list_scope(
+            repository_name=repository_name, registry_id=registry_id,
+            folder_id=folder_id or (None if (repository_name or registry_id) else self.settings.folder_id),
+            filter=filter, order_by=order_by)
+        size = validation.check_page_size(page_size) if page_size is not None else None
+        wanted = validation.check_limit(limit) if limit is not None else None
+        if size is None:
+            size = MAX_PAGE_SIZE if wanted is None else min(wanted, MAX_PAGE_SIZE)
+        return self._pages(scope, size, wanted)
+
+    def _pages(self, scope: validation.ListScope, size: int, wanted: int | None) -> Iterator[ImageInfo]:
+        token = ""
+        given = 0
+        while True:
+            request = image_service_pb2.ListImagesRequest(
+                repository_name=scope.repository_name, registry_id=scope.registry_id, folder_id=scope.folder_id,
+                filter=scope.filter, order_by=scope.order_by, page_size=size, page_token=token)
+            response, _ = self.transport.call("image", "List", request, read=True, action="ImageService.List")
+            for image in response.images:
+                yield image_from_proto(image)
+                given += 1
+                if wanted is not None and given >= wanted:
+                    return
+            token = response.next_page_token
+            if not token:
+                return
+
+    def get_image(self, image_id: str) -> ImageInfo:
+        """One image by id; NotFoundError when it does not exist."""
+        image_id = validation.check_id("image_id", image_id)
+        response, _ = self.transport.call("image", "Get", image_service_pb2.GetImageRequest(image_id=image_id),
+                                          read=True, action="ImageService.Get", image_id=image_id)
+        return image_from_proto(response)
+
+    # -- delete -----------------------------------------------------------------------------------
+    def start_delete(self, image_id: str) -> "StartedDelete":
+        """Send Delete, reusing one idempotency key across its retries; say which operation to wait for."""
+        image_id = validation.check_id("image_id", image_id)
+        key = str(uuid.uuid4())
+        try:
+            operation, headers = self.transport.call(
+                "image", "Delete", image_service_pb2.DeleteImageRequest(image_id=image_id), read=False,
+                action="ImageService.Delete", image_id=image_id, idempotency_key=key)
+        except errors.NotFoundError:
+            return StartedDelete(image_id, None, already_gone=True)
+        if operation.done and operation.HasField("error"):
+            raise errors.OperationFailedError(
+                f"operation {operation.id} deleting image {image_id} failed: code {operation.error.code}: "
+                f"{operation.error.message}", operation_id=operation.id, image_id=image_id,
+                error_code=operation.error.code, error_message=operation.error.message)
+        return StartedDelete(image_id, operation.id, already_gone=False, done=operation.done,
+                             hint=hinted_interval(headers, self.wait_policy))
+
+    def delete_image(self, image_id: str, *, timeout: float | None = None) -> DeleteResult:
+        """Delete an image and wait until its Operation is done; an image already gone is reported, not raised."""
+        limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
+        started = time.monotonic()
+        started_delete = self.start_delete(image_id)
+        operation_id = started_delete.operation_id
+        if started_delete.already_gone:
+            log.info("image %s was already gone", image_id)
+            return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        if operation_id is not None and not started_delete.done:
+            remaining = max(0.001, limit - (time.monotonic() - started))
+            try:
+                wait_operation(self.transport, operation_id, timeout=remaining, image_id=image_id,
+                               policy=self.wait_policy, hint=started_delete.hint)
+            except errors.OperationFailedError as exc:
+                if exc.error_code == 5:  # NOT_FOUND inside the operation: someone else deleted it first
+                    return DeleteResult(image_id=image_id, operation_id=operation_id, already_gone=True)
+                raise
+        return DeleteResult(image_id=image_id, operation_id=operation_id, already_gone=False)
+
+
+__all__ = ["DEFAULT_DELETE_TIMEOUT", "RegistryClient", "StartedDelete"]

@@ -1,0 +1,185 @@
+"""Where the endpoint, credentials and folder come from. Pure: no grpc.
+
+Precedence, per setting: explicit arguments, then Pulumi config (`yc-registry:*`, then `yandex:*`),
+then the environment (`YC_*`). Credentials fall back to the VM metadata service last.
+Secrets are wrapped in Secret so that a repr, a log line or an exception never shows them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .errors import ConfigurationError
+
+DEFAULT_ENDPOINT = "api.cloud.yandex.net:443"
+METADATA_TOKEN_URL = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
+CONFIG_NAMESPACES = ("yc-registry", "yandex")
+
+# setting name -> (config key without namespace, environment variable)
+_KEYS: dict[str, tuple[str, str]] = {
+    "endpoint": ("endpoint", "YC_ENDPOINT"),
+    "token": ("token", "YC_TOKEN"),
+    "service_account_key_file": ("serviceAccountKeyFile", "YC_SERVICE_ACCOUNT_KEY_FILE"),
+    "folder_id": ("folderId", "YC_FOLDER_ID"),
+    "plaintext": ("plaintext", "YC_PLAINTEXT"),
+}
+
+
+class Secret:
+    """A string that never shows itself in repr, str or f-strings; `.reveal()` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret must not be pickled (it would end up in Pulumi state)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved connection settings; `source` says where the credentials came from (for messages)."""
+
+    endpoint: str = DEFAULT_ENDPOINT
+    endpoint_explicit: bool = False
+    token: Secret | None = None
+    service_account_key: Secret | None = None  # the key file's JSON text
+    folder_id: str | None = None
+    plaintext: bool = False
+    metadata_url: str = METADATA_TOKEN_URL
+    source: str = "metadata service"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        return split_host(self.endpoint)
+
+
+def split_host(endpoint: str) -> str:
+    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 or endpoint.startswith("[") else endpoint
+    return host.strip("[]")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_bool(value: object, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{field_name} must be true or false (1/0, yes/no), got {value!r}")
+
+
+def _layered(name: str, explicit: Mapping[str, Any], config: Mapping[str, Any],
+             env: Mapping[str, str]) -> tuple[Any, str] | None:
+    key, env_name = _KEYS[name]
+    if explicit.get(name) not in (None, ""):
+        return explicit[name], f"argument {name}"
+    for ns in CONFIG_NAMESPACES:
+        value = config.get(f"{ns}:{key}")
+        if value not in (None, ""):
+            return value, f"config {ns}:{key}"
+    if env.get(env_name):
+        return env[env_name], f"environment {env_name}"
+    return None
+
+
+def _load_key(value: str, origin: str) -> Secret:
+    """A service-account key: the JSON text itself, or the path of a file holding it."""
+    text = value
+    if not value.lstrip().startswith("{"):
+        try:
+            with open(os.path.expanduser(value), encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"{origin}: cannot read the service-account key file {value!r} ({exc.strerror}); "
+                "create one with `yc iam key create --output key.json`") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ConfigurationError(f"{origin}: the service-account key is not valid JSON") from None
+    missing = [k for k in ("id", "service_account_id", "private_key") if not data.get(k)]
+    if missing:
+        raise ConfigurationError(f"{origin}: the service-account key lacks {', '.join(missing)}")
+    return Secret(text)
+
+
+def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None,
+                     env: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting by precedence; check that plaintext is only used on loopback."""
+    explicit = explicit or {}
+    config = config or {}
+    env = os.environ if env is None else env
+
+    endpoint_found = _layered("endpoint", explicit, config, env)
+    endpoint = str(endpoint_found[0]) if endpoint_found else DEFAULT_ENDPOINT
+    plain_found = _layered("plaintext", explicit, config, env)
+    plaintext = parse_bool(plain_found[0], plain_found[1]) if plain_found else False
+    if plaintext and not is_loopback(split_host(endpoint)):
+        origin = plain_found[1] if plain_found else "plaintext"
+        raise ConfigurationError(
+            f"{origin} asks for a plaintext connection to {endpoint}, which is not a loopback address: "
+            "plaintext is allowed only for 127.0.0.1, ::1 or localhost (a local fake registry); "
+            "unset it to use TLS")
+    folder_found = _layered("folder_id", explicit, config, env)
+
+    token: Secret | None = None
+    key: Secret | None = None
+    source = "metadata service"
+    # Walk the layers in order; within a layer a token wins over a key file.
+    for layer in ("explicit", "config", "env"):
+        sub_explicit = explicit if layer == "explicit" else {}
+        sub_config = config if layer == "config" else {}
+        sub_env = env if layer == "env" else {}
+        tok = _layered("token", sub_explicit, sub_config, sub_env)
+        if tok:
+            token, source = Secret(str(tok[0])), tok[1]
+            break
+        keyf = _layered("service_account_key_file", sub_explicit, sub_config, sub_env)
+        if keyf:
+            key, source = _load_key(str(keyf[0]), keyf[1]), keyf[1]
+            break
+
+    return Settings(
+        endpoint=endpoint,
+        endpoint_explicit=endpoint_found is not None,
+        token=token,
+        service_account_key=key,
+        folder_id=str(folder_found[0]) if folder_found else None,
+        plaintext=plaintext,
+        metadata_url=str(explicit.get("metadata_url") or METADATA_TOKEN_URL),
+        source=source,
+    )
+
+
+__all__ = sorted(["DEFAULT_ENDPOINT", "Secret", "Settings", "is_loopback", "parse_bool", "resolve_settings"])

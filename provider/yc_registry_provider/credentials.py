@@ -1,0 +1,107 @@
+"""IAM tokens from each credential source, cached until shortly before they expire.
+
+Sources: a given IAM token (`t1.` prefix) used as it is; an OAuth token or a service-account key
+(PS256 JWT) exchanged through IamTokenService; the VM metadata service over HTTP.
+The exchange itself is a callable handed in by the transport, so this module makes no gRPC call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Callable
+
+from .config import Settings
+from .errors import ConfigurationError, UnauthenticatedError
+
+log = logging.getLogger(__name__)
+
+IAM_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
+IAM_TOKEN_PREFIX = "t1."
+GIVEN_TOKEN_LIFETIME = 12 * 3600.0
+REFRESH_MARGIN = 300.0  # refresh this many seconds before expiry
+JWT_LIFETIME = 3600
+
+# exchange(kind, value) -> (iam_token, expires_at_epoch); kind is "oauth" or "jwt"
+Exchange = Callable[[str, str], "tuple[str, float]"]
+Fetch = Callable[[], "tuple[str, float]"]
+
+
+class TokenCache:
+    """Holds one IAM token; fetches a new one under a lock when it is missing or about to expire."""
+
+    def __init__(self, fetch: Fetch, *, margin: float = REFRESH_MARGIN,
+                 clock: Callable[[], float] = time.time, refreshable: bool = True) -> None:
+        self._fetch = fetch
+        self.refreshable = refreshable  # False for a given IAM token: fetching again yields the same one
+        self._margin = margin
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self.fetches = 0
+
+    def get(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at - self._margin:
+                self._token, self._expires_at = self._fetch()
+                self.fetches += 1
+                log.debug("obtained an IAM token valid until %.0f", self._expires_at)
+            return self._token
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._token = None
+
+    def __repr__(self) -> str:
+        return f"TokenCache(fetches={self.fetches})"
+
+
+def service_account_jwt(key_json: str, *, now: float | None = None, audience: str = IAM_AUDIENCE) -> str:
+    """Sign a PS256 JWT for IamTokenService.Create from a service-account key (JSON text)."""
+    import jwt  # pyjwt, with cryptography for PS256
+
+    key = json.loads(key_json)
+    issued = int(time.time() if now is None else now)
+    payload = {"aud": audience, "iss": key["service_account_id"], "iat": issued, "exp": issued + JWT_LIFETIME}
+    try:
+        return jwt.encode(payload, key["private_key"], algorithm="PS256", headers={"kid": key["id"]})
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"the service-account key {key.get('id', '?')} has a private key that cannot sign ({type(exc).__name__}); "
+            "create a new key with `yc iam key create --output key.json`") from None
+
+
+def metadata_token(url: str, *, timeout: float = 2.0) -> tuple[str, float]:
+    """Read a token from the VM metadata service (only works on a Yandex Cloud VM with a service account)."""
+    import requests
+
+    try:
+        response = requests.get(url, headers={"Metadata-Flavor": "Google"}, timeout=timeout)
+        response.raise_for_status()
+        body = response.json()
+        return str(body["access_token"]), time.time() + float(body.get("expires_in", 3600))
+    except (requests.RequestException, KeyError, ValueError) as exc:
+        raise UnauthenticatedError(
+            "no credentials: none were given (yandex:token / YC_TOKEN, yandex:serviceAccountKeyFile / "
+            "YC_SERVICE_ACCOUNT_KEY_FILE) and the VM metadata service did not provide a token "
+            f"({type(exc).__name__}); set one of those", code="UNAUTHENTICATED") from None
+
+
+def token_cache(settings: Settings, exchange: Exchange) -> TokenCache:
+    """A cache fed by the configured source: a given IAM token, OAuth or key exchange, or the metadata service."""
+    if settings.token is not None:
+        token = settings.token
+        if token.reveal().startswith(IAM_TOKEN_PREFIX):
+            return TokenCache(lambda: (token.reveal(), time.time() + GIVEN_TOKEN_LIFETIME), refreshable=False)
+        return TokenCache(lambda: exchange("oauth", token.reveal()))
+    if settings.service_account_key is not None:
+        key = settings.service_account_key
+        return TokenCache(lambda: exchange("jwt", service_account_jwt(key.reveal())))
+    url = settings.metadata_url
+    return TokenCache(lambda: metadata_token(url))
+
+
+__all__ = sorted(["IAM_AUDIENCE", "TokenCache", "metadata_token", "service_account_jwt", "token_cache"])

@@ -1,0 +1,52 @@
+"""An embedded fake Yandex Cloud Container Registry: a real gRPC server on loopback for tests and demos.
+
+Start one with ``FakeServer(seed_demo(FakeModel())).start()`` or ``python -m yc_registry_provider.fake``.
+"""
+
+from yc_registry_provider.fake.builders import (
+    DEMO_FOLDER_ID,
+    DEMO_OAUTH_TOKEN,
+    DEMO_TOKEN,
+    add_image,
+    add_images,
+    add_registry,
+    seed_demo,
+)
+from yc_registry_provider.fake.model import (
+    IAM_TOKEN_AUDIENCE,
+    Blob,
+    FakeError,
+    FakeModel,
+    Image,
+    Knobs,
+    ListPage,
+    ManualClock,
+    Operation,
+    OperationError,
+    Registry,
+    ServiceAccountKey,
+)
+from yc_registry_provider.fake.server import FakeServer
+
+__all__ = [
+    "Blob",
+    "DEMO_FOLDER_ID",
+    "DEMO_OAUTH_TOKEN",
+    "DEMO_TOKEN",
+    "FakeError",
+    "FakeModel",
+    "FakeServer",
+    "IAM_TOKEN_AUDIENCE",
+    "Image",
+    "Knobs",
+    "ListPage",
+    "ManualClock",
+    "Operation",
+    "OperationError",
+    "Registry",
+    "ServiceAccountKey",
+    "add_image",
+    "add_images",
+    "add_registry",
+    "seed_demo",
+]

@@ -1,0 +1,77 @@
+"""``python -m yc_registry_provider.fake``: serve the fake cloud until SIGINT/SIGTERM.
+
+Prints the plaintext address on the first line, then one line saying which token and environment to use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from yc_registry_provider.fake.builders import DEMO_TOKEN, seed_demo
+from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.server import FakeServer
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options: listener, seed and knobs."""
+    parser = argparse.ArgumentParser(prog="python -m yc_registry_provider.fake", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="plaintext port (0 picks a free one)")
+    parser.add_argument("--tls", action="store_true", help="also serve TLS with a fresh self-signed certificate")
+    parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds slept per call")
+    parser.add_argument("--operation-duration", type=float, default=0.0, help="seconds until a delete is done")
+    parser.add_argument("--early-not-found-polls", type=int, default=0)
+    parser.add_argument("--unavailable-every", type=int, default=0)
+    parser.add_argument("--max-unfinished-operations", type=int, default=0)
+    parser.add_argument("--poll-interval-header", type=float, default=None)
+    parser.add_argument("--read-only", action="store_true", help="refuse deletes like the 2026 sunset does")
+    return parser.parse_args(argv)
+
+
+def build_model(args: argparse.Namespace) -> FakeModel:
+    """A model seeded and tuned as the options say; the demo token is always accepted."""
+    model = FakeModel()
+    if args.seed == "demo":
+        seed_demo(model)
+    model.accept_iam_token(DEMO_TOKEN)
+    knobs = model.knobs
+    knobs.latency = args.latency
+    knobs.operation_duration = args.operation_duration
+    knobs.early_not_found_polls = args.early_not_found_polls
+    knobs.unavailable_every = args.unavailable_every
+    knobs.max_unfinished_operations = args.max_unfinished_operations
+    knobs.poll_interval_header = args.poll_interval_header
+    knobs.read_only = args.read_only
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the server, print its address and the env to use, serve until a signal arrives."""
+    args = parse_args(argv)
+    server = FakeServer(build_model(args), host=args.host, port=args.port, tls=args.tls).start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(server.address)
+    hint = f"YC_ENDPOINT={server.address} YC_PLAINTEXT=1 YC_TOKEN={DEMO_TOKEN}"
+    if server.tls_address:
+        hint += f" (TLS listener: {server.tls_address}, self-signed)"
+    print(hint, flush=True)
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    server.stop(grace=1.0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Builders that seed a :class:`FakeModel` with registries and images; deterministic ids and digests."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from typing import Iterable
+
+from yc_registry_provider import limits
+from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Registry
+
+DEMO_TOKEN = "t1.fake-demo-token"
+DEMO_OAUTH_TOKEN = "y0_fake-demo-oauth-token"
+DEMO_FOLDER_ID = "b1g-fake-folder"
+DEFAULT_CREATED_AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _sha(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def add_registry(
+    model: FakeModel, registry_id: str | None = None, folder_id: str = DEMO_FOLDER_ID, name: str | None = None
+) -> Registry:
+    """Add a registry; its id defaults to the next "crpr…" id and its name to "registry-<n>"."""
+    rid = registry_id or model.new_id("registry")
+    return model.put_registry(Registry(id=rid, folder_id=folder_id, name=name or f"registry-{len(model.registries) + 1}"))
+
+
+def _build_image(
+    model: FakeModel,
+    registry_id: str,
+    repository: str,
+    tags: Iterable[str],
+    compressed_size: int,
+    created_at: datetime,
+    digest: str | None,
+) -> Image:
+    if not limits.REPOSITORY_NAME_RE.fullmatch(repository):
+        raise FakeError("INVALID_ARGUMENT", f"repository: {repository!r} does not match {limits.REPOSITORY_NAME_PATTERN}")
+    image_id = model.new_id("image")
+    digest = digest or _sha(f"manifest:{image_id}")
+    config = Blob(id=image_id + "c", digest=_sha(f"config:{image_id}"), size=1_500)
+    layer = Blob(id=image_id + "l", digest=_sha(f"layer:{image_id}"), size=max(compressed_size - 1_500, 0))
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=timezone.utc)
+    return Image(
+        id=image_id,
+        registry_id=registry_id,
+        repository=repository,
+        digest=digest,
+        compressed_size=compressed_size,
+        config=config,
+        layers=(layer,),
+        tags=tuple(tags),
+        created_at=created_at,
+    )
+
+
+def add_image(
+    model: FakeModel,
+    registry_id: str,
+    repository: str,
+    tags: Iterable[str] = (),
+    compressed_size: int = 10_000_000,
+    created_at: datetime = DEFAULT_CREATED_AT,
+    digest: str | None = None,
+) -> Image:
+    """Push one image into ``<registry_id>/<repository>``; its tags move away from older images."""
+    image = _build_image(model, registry_id, repository, tags, compressed_size, created_at, digest)
+    model.put_images([image])
+    return model.images[image.id]
+
+
+def add_images(
+    model: FakeModel,
+    registry_id: str,
+    repository: str,
+    count: int,
+    *,
+    compressed_size: int = 10_000_000,
+    start: datetime = DEFAULT_CREATED_AT,
+    step: timedelta = timedelta(minutes=1),
+) -> list[Image]:
+    """Push ``count`` untagged images, one ``step`` apart from ``start``; fast enough for tens of thousands."""
+    images = [
+        _build_image(model, registry_id, repository, (), compressed_size + n, start + n * step, None)
+        for n in range(count)
+    ]
+    model.put_images(images)
+    return images
+
+
+def seed_demo(model: FakeModel) -> FakeModel:
+    """A deterministic demo: one folder, two registries, repositories app, worker and tools/ci, 24 images.
+
+    Accepts :data:`DEMO_TOKEN` as IAM token and :data:`DEMO_OAUTH_TOKEN` as OAuth token.
+    """
+    model.accept_iam_token(DEMO_TOKEN)
+    model.credentials.oauth_tokens.add(DEMO_OAUTH_TOKEN)
+    prod = add_registry(model, folder_id=DEMO_FOLDER_ID, name="demo-prod")
+    dev = add_registry(model, folder_id=DEMO_FOLDER_ID, name="demo-dev")
+    base = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    plan: list[tuple[Registry, str, tuple[str, ...]]] = [
+        (prod, "app", ("v0.9.0",)),
+        (prod, "app", ()),
+        (prod, "app", ("v1.0.0",)),
+        (prod, "app", ()),
+        (prod, "app", ("v1.1.0",)),
+        (prod, "app", ("v1.2.0", "latest")),
+        (prod, "worker", ("v1.0.0",)),
+        (prod, "worker", ()),
+        (prod, "worker", ("v1.1.0", "latest")),
+        (prod, "tools/ci", ("2026.03",)),
+        (prod, "tools/ci", ()),
+        (prod, "tools/ci", ("2026.04", "latest")),
+        (dev, "app", ()),
+        (dev, "app", ("pr-101",)),
+        (dev, "app", ()),
+        (dev, "app", ("pr-102",)),
+        (dev, "app", ("latest",)),
+        (dev, "worker", ()),
+        (dev, "worker", ()),
+        (dev, "worker", ("latest",)),
+        (dev, "tools/ci", ()),
+        (dev, "tools/ci", ("latest",)),
+        (dev, "app", ("v1.0.0",)),
+        (dev, "app", ()),
+    ]
+    for n, (registry, repository, tags) in enumerate(plan):
+        add_image(
+            model,
+            registry.id,
+            repository,
+            tags=tags,
+            compressed_size=(20 + 7 * n) * 1_048_576 + n,
+            created_at=base + timedelta(days=2 * n, hours=n % 5),
+        )
+    return model

@@ -1,0 +1,126 @@
+"""FakeServer: the fake cloud on loopback, plaintext and optionally TLS (the official SDK needs TLS for credentials)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from concurrent import futures
+from types import TracebackType
+
+import grpc
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
+from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc
+from yandex.cloud.iam.v1 import iam_token_service_pb2_grpc
+from yandex.cloud.operation import operation_service_pb2_grpc
+
+from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.servicers import (
+    ApiEndpointServicer,
+    IamTokenServicer,
+    ImageServicer,
+    OperationServicer,
+)
+
+MAX_WORKERS = 32
+
+
+def self_signed_certificate(host: str = "127.0.0.1") -> tuple[bytes, bytes]:
+    """A fresh self-signed (certificate PEM, private key PEM) valid for localhost and ``host``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    alt_names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    try:
+        alt_names.append(x509.IPAddress(ipaddress.ip_address(host)))
+    except ValueError:
+        alt_names.append(x509.DNSName(host))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer) -> grpc.Server:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fake-yc"))
+    image_service_pb2_grpc.add_ImageServiceServicer_to_server(ImageServicer(model), server)
+    operation_service_pb2_grpc.add_OperationServiceServicer_to_server(OperationServicer(model), server)
+    api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
+    iam_token_service_pb2_grpc.add_IamTokenServiceServicer_to_server(IamTokenServicer(model), server)
+    return server
+
+
+class FakeServer:
+    """A running fake Yandex Cloud; ``address`` is plaintext, ``tls_address`` the TLS listener when ``tls=True``.
+
+    Each listener is its own gRPC server sharing one model, so discovery answers with the caller's listener.
+    """
+
+    def __init__(
+        self, model: FakeModel | None = None, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False
+    ) -> None:
+        self.model = model if model is not None else FakeModel()
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.address = ""
+        self.tls_address = ""
+        self.root_certificate = b""
+        self._servers: list[grpc.Server] = []
+
+    def start(self) -> FakeServer:
+        """Bind and start the listeners; returns self."""
+        plain_endpoints = ApiEndpointServicer(self.model, "")
+        plain = _new_grpc_server(self.model, plain_endpoints)
+        bound = plain.add_insecure_port(f"{self.host}:{self.port}")
+        if bound == 0:
+            raise OSError(f"cannot bind {self.host}:{self.port}")
+        self.address = plain_endpoints.address = f"{self.host}:{bound}"
+        plain.start()
+        self._servers.append(plain)
+        if self.tls:
+            cert, key = self_signed_certificate(self.host)
+            tls_endpoints = ApiEndpointServicer(self.model, "")
+            secure = _new_grpc_server(self.model, tls_endpoints)
+            tls_port = secure.add_secure_port(
+                f"{self.host}:0", grpc.ssl_server_credentials([(key, cert)])
+            )
+            self.tls_address = tls_endpoints.address = f"{self.host}:{tls_port}"
+            self.root_certificate = cert
+            secure.start()
+            self._servers.append(secure)
+        return self
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop every listener and wait for them to close."""
+        for server in self._servers:
+            server.stop(grace).wait(5)
+        self._servers.clear()
+
+    def wait(self) -> None:
+        """Block until the listeners stop."""
+        for server in self._servers:
+            server.wait_for_termination()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

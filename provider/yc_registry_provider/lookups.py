@@ -1,0 +1,68 @@
+"""Lookups over an ImageBackend: list images of a scope, find exactly one. No Pulumi here.
+
+A tag or a digest is unique inside one repository, so a lookup by either in a repository stops
+paging at the first match: finding a tag among 10,000 images costs at most 10 List calls.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from . import validation
+from .backend import ImageBackend
+from .errors import NoMatchError, NotFoundError
+from .models import ImageInfo
+from .selection import Criteria, select_one
+
+
+def find_images(backend: ImageBackend, *, repository_name: str | None = None, registry_id: str | None = None,
+                folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
+                tag: str | None = None, limit: int | None = None) -> list[ImageInfo]:
+    """Images of a scope (repository > registry > folder), optionally only those carrying ``tag``, at most ``limit``."""
+    wanted = validation.check_limit(limit) if limit is not None else None
+    if tag is None:
+        return list(backend.list_images(repository_name=repository_name, registry_id=registry_id,
+                                        folder_id=folder_id, filter=filter, order_by=order_by, limit=wanted))
+    found: list[ImageInfo] = []
+    for image in backend.list_images(repository_name=repository_name, registry_id=registry_id, folder_id=folder_id,
+                                     filter=filter, order_by=order_by):
+        if tag in image.tags:
+            found.append(image)
+            if repository_name or (wanted is not None and len(found) >= wanted):
+                break  # a tag is unique within a repository
+    return found
+
+
+def _first_match(images: Iterator[ImageInfo], criteria: Criteria) -> list[ImageInfo]:
+    """Stop at the first match: the caller knows at most one can exist."""
+    for image in images:
+        if criteria.matches(image):
+            return [image]
+    return []
+
+
+def find_image(backend: ImageBackend, *, image_id: str | None = None, repository_name: str | None = None,
+               tag: str | None = None, digest: str | None = None, most_recent: bool = False,
+               folder_id: str | None = None) -> ImageInfo:
+    """Exactly one image: by id (checked against any other criteria given), or by tag/digest/recency in a scope.
+
+    Without repository_name the folder (argument, else the backend's settings) is searched.
+    Raises NoMatchError or AmbiguousMatchError (naming the ids).
+    """
+    criteria = Criteria(image_id=image_id or None, repository_name=repository_name or None, tag=tag or None,
+                        digest=digest or None)
+    if criteria.image_id:
+        try:
+            image = backend.get_image(criteria.image_id)
+        except NotFoundError:
+            raise NoMatchError(f"no image matched {criteria.describe()}: image {criteria.image_id} does not exist "
+                               "or these credentials cannot see it") from None
+        return select_one([image], criteria)
+    images = backend.list_images(repository_name=criteria.repository_name,
+                                 folder_id=None if criteria.repository_name else folder_id)
+    if criteria.unique:
+        return select_one(_first_match(images, criteria), criteria)
+    return select_one(images, criteria, most_recent=most_recent)
+
+
+__all__ = sorted(["find_image", "find_images"])

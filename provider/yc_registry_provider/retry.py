@@ -1,0 +1,56 @@
+"""When to retry and how long to wait: jittered exponential backoff inside a total budget. Pure."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+ALWAYS_RETRYABLE = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED"})
+READ_ONLY_RETRYABLE = frozenset({"DEADLINE_EXCEEDED"})
+
+
+def is_retryable(code: str, *, read: bool) -> bool:
+    """UNAVAILABLE and RESOURCE_EXHAUSTED always; DEADLINE_EXCEEDED only for reads (a write may have landed)."""
+    return code in ALWAYS_RETRYABLE or (read and code in READ_ONLY_RETRYABLE)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff for retryable calls: full jitter between base and the exponential cap, within ``budget`` seconds."""
+
+    initial_backoff: float = 0.05
+    max_backoff: float = 5.0
+    multiplier: float = 2.0
+    budget: float = 60.0
+    max_attempts: int = 10
+
+    def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Delay before retry number ``attempt`` (1-based): uniform in [cap/2, cap] (bounded jitter)."""
+        cap = min(self.max_backoff, self.initial_backoff * (self.multiplier ** (attempt - 1)))
+        return (rng or random).uniform(cap / 2, cap)
+
+
+@dataclass(frozen=True)
+class WaitPolicy:
+    """Operation polling: first poll soon, then jittered exponential steps up to a cap."""
+
+    first_poll: float = 0.05
+    initial_interval: float = 0.1
+    multiplier: float = 1.5
+    max_interval: float = 2.0
+    jitter: float = 0.1            # +- fraction of each interval
+    not_found_grace: int = 5       # NOT_FOUND tolerated on this many first polls of a fresh operation
+    min_hint: float = 0.05         # bounds on a server-suggested interval (x-operation-poll-interval)
+    max_hint: float = 10.0
+    cancel_on_timeout: bool = False
+
+    def interval(self, poll: int, rng: random.Random | None = None) -> float:
+        """Delay after poll number ``poll`` (1-based)."""
+        base = min(self.max_interval, self.initial_interval * (self.multiplier ** (poll - 1)))
+        return base * (1 + (rng or random).uniform(-self.jitter, self.jitter))
+
+
+DEFAULT_RETRY = RetryPolicy()
+DEFAULT_WAIT = WaitPolicy()
+
+__all__ = sorted(["DEFAULT_RETRY", "DEFAULT_WAIT", "RetryPolicy", "WaitPolicy", "is_retryable"])

@@ -1,0 +1,201 @@
+"""The one place that makes gRPC calls: channels, discovery, auth, deadlines, retries, error mapping.
+
+Every RPC gets a deadline; UNAVAILABLE and RESOURCE_EXHAUSTED (and DEADLINE_EXCEEDED on reads) are
+retried with jittered exponential backoff inside a total budget; every grpc.RpcError becomes a
+project exception in `map_rpc_error`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Any, Callable
+
+import grpc
+from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
+from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
+from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
+from yandex.cloud.operation import operation_service_pb2_grpc
+
+from . import errors
+from .config import Settings
+from .credentials import token_cache
+from .retry import DEFAULT_RETRY, RetryPolicy, is_retryable
+
+log = logging.getLogger(__name__)
+
+SERVICE_IDS = {"image": "container-registry", "operation": "operation", "iam": "iam"}
+_STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
+    "image": image_service_pb2_grpc.ImageServiceStub,
+    "operation": operation_service_pb2_grpc.OperationServiceStub,
+    "iam": iam_token_service_pb2_grpc.IamTokenServiceStub,
+}
+DISCOVERY_TIMEOUT = 15.0
+_READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
+
+
+def map_rpc_error(code: str, details: str, *, action: str, image_id: str | None = None,
+                  operation_id: str | None = None, attempts: int = 1, source: str = "") -> errors.RegistryError:
+    """Turn a gRPC status into the project's exception for that kind, naming the image or operation."""
+    subject = f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
+    ids = {"image_id": image_id, "operation_id": operation_id}
+    said = f": {details}" if details else ""
+    if code == "NOT_FOUND":
+        return errors.NotFoundError(
+            f"{subject} not found ({action}){said}; it may have been deleted, or these credentials cannot see it",
+            code=code, **ids)
+    if code == "UNAUTHENTICATED":
+        return errors.UnauthenticatedError(
+            f"{action} for {subject} was not authenticated{said}; the credentials from {source or 'the settings'} "
+            "were missing, expired or rejected: set yandex:token / YC_TOKEN (an IAM or OAuth token) or "
+            "yandex:serviceAccountKeyFile / YC_SERVICE_ACCOUNT_KEY_FILE", code=code, **ids)
+    if code == "PERMISSION_DENIED":
+        if action.endswith("Delete") and any(m in details.lower() for m in _READ_ONLY_MARKERS):
+            return errors.RegistryReadOnlyError(f"cannot delete {subject}: {errors.SUNSET_EXPLANATION}{said}",
+                                                code=code, **ids)
+        return errors.PermissionDeniedError(
+            f"{action} for {subject} was denied{said}; grant the account a role on the registry or folder "
+            "(container-registry.images.pusher or .viewer)", code=code, **ids)
+    if code == "FAILED_PRECONDITION":
+        if any(m in details.lower() for m in _READ_ONLY_MARKERS):
+            return errors.RegistryReadOnlyError(f"cannot delete {subject}: {errors.SUNSET_EXPLANATION}{said}",
+                                                code=code, **ids)
+        return errors.FailedPreconditionError(f"{action} for {subject} was refused{said}", code=code, **ids)
+    if code == "INVALID_ARGUMENT":
+        return errors.InvalidArgumentError("request", details or "rejected by the API",
+                                           message=f"{action} for {subject} was rejected as invalid{said}")
+    if code == "RESOURCE_EXHAUSTED":
+        return errors.ThrottledError(
+            f"{action} for {subject} was throttled (RESOURCE_EXHAUSTED) {attempts} time(s){said}; "
+            "lower the concurrency or try again later", code=code, attempts=attempts, **ids)
+    if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
+        return errors.UnavailableError(
+            f"{action} for {subject} failed with {code} after {attempts} attempt(s){said}; "
+            "the service is unreachable or slow: try again later", code=code, attempts=attempts, **ids)
+    return errors.ApiError(f"{action} for {subject} failed with {code}{said}", code=code, **ids)
+
+
+class Transport:
+    """Channels and calls for one set of settings; thread-safe, shared by every call of a client."""
+
+    def __init__(self, settings: Settings, *, retry: RetryPolicy = DEFAULT_RETRY, call_timeout: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                 root_certificates: bytes | None = None) -> None:
+        self.settings = settings
+        self._root_certificates = root_certificates
+        self.retry = retry
+        self.call_timeout = call_timeout
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._lock = threading.Lock()
+        self._channels: dict[str, grpc.Channel] = {}
+        self._stubs: dict[str, Any] = {}
+        self._endpoints: dict[str, str] | None = None
+        self.tokens = token_cache(settings, self._exchange)
+
+    # -- channels -------------------------------------------------------------------------------
+    def _channel(self, address: str) -> grpc.Channel:
+        with self._lock:
+            channel = self._channels.get(address)
+            if channel is None:
+                options = [("grpc.primary_user_agent", "pulumi-yc-registry")]
+                if self.settings.plaintext:
+                    channel = grpc.insecure_channel(address, options=options)
+                else:
+                    credentials = grpc.ssl_channel_credentials(root_certificates=self._root_certificates)
+                    channel = grpc.secure_channel(address, credentials, options=options)
+                self._channels[address] = channel
+            return channel
+
+    def address(self, service: str) -> str:
+        """The address of a service: the one given endpoint, or what ApiEndpointService says."""
+        if self.settings.endpoint_explicit:
+            return self.settings.endpoint
+        if self._endpoints is None:
+            stub = api_endpoint_service_pb2_grpc.ApiEndpointServiceStub(self._channel(self.settings.endpoint))
+            try:
+                response = stub.List(api_endpoint_service_pb2.ListApiEndpointsRequest(), timeout=DISCOVERY_TIMEOUT)
+            except grpc.RpcError as exc:
+                raise self._mapped(exc, "ApiEndpointService.List", {}, 1) from None
+            self._endpoints = {e.id: e.address for e in response.endpoints}
+        wanted = SERVICE_IDS[service]
+        if wanted not in self._endpoints:
+            raise errors.ConfigurationError(
+                f"endpoint discovery at {self.settings.endpoint} did not list the {wanted!r} service; "
+                "set yandex:endpoint / YC_ENDPOINT to an address that serves it")
+        return self._endpoints[wanted]
+
+    def stub(self, service: str) -> Any:
+        stub = self._stubs.get(service)
+        if stub is None:
+            stub = _STUBS[service](self._channel(self.address(service)))
+            self._stubs[service] = stub
+        return stub
+
+    # -- credentials ------------------------------------------------------------------------------
+    def _exchange(self, kind: str, value: str) -> tuple[str, float]:
+        request = (iam_token_service_pb2.CreateIamTokenRequest(yandex_passport_oauth_token=value) if kind == "oauth"
+                   else iam_token_service_pb2.CreateIamTokenRequest(jwt=value))
+        response, _ = self.call("iam", "Create", request, read=True, action="IamTokenService.Create", auth=False)
+        expires = response.expires_at.ToSeconds() if response.HasField("expires_at") else time.time() + 3600
+        return response.iam_token, float(expires)
+
+    # -- calls ------------------------------------------------------------------------------------
+    def call(self, service: str, method: str, request: Any, *, read: bool, action: str,
+             image_id: str | None = None, operation_id: str | None = None, idempotency_key: str | None = None,
+             deadline: float | None = None, auth: bool = True) -> tuple[Any, dict[str, str]]:
+        """Make one logical call (retrying transient failures); returns the response and its metadata."""
+        rpc = getattr(self.stub(service), method)
+        ids = {"image_id": image_id, "operation_id": operation_id}
+        budget_end = time.monotonic() + self.retry.budget
+        if deadline is not None:
+            budget_end = min(budget_end, deadline)
+        attempt = 0
+        reauthenticated = False
+        while True:
+            attempt += 1
+            metadata: list[tuple[str, str]] = []
+            if auth:
+                metadata.append(("authorization", f"Bearer {self.tokens.get()}"))
+            if idempotency_key:
+                metadata.append(("idempotency-key", idempotency_key))
+            remaining = budget_end - time.monotonic()
+            timeout = max(0.001, min(self.call_timeout, remaining)) if deadline is not None else self.call_timeout
+            try:
+                response, call = rpc.with_call(request, timeout=timeout, metadata=metadata)
+                headers = {k: str(v) for k, v in (call.initial_metadata() or ())}
+                headers.update({k: str(v) for k, v in (call.trailing_metadata() or ())})
+                return response, headers
+            except grpc.RpcError as exc:
+                code = exc.code().name if exc.code() is not None else "UNKNOWN"
+                if code == "UNAUTHENTICATED" and auth and self.tokens.refreshable and not reauthenticated:
+                    reauthenticated = True  # a cached token may have just expired: fetch a fresh one once
+                    self.tokens.invalidate()
+                    continue
+                if is_retryable(code, read=read) and attempt < self.retry.max_attempts:
+                    pause = self.retry.backoff(attempt, self._rng)
+                    if time.monotonic() + pause < budget_end:
+                        log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
+                        self._sleep(pause)
+                        continue
+                raise self._mapped(exc, action, ids, attempt) from None
+
+    def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int) -> errors.RegistryError:
+        code = exc.code().name if exc.code() is not None else "UNKNOWN"
+        details = exc.details() or ""
+        token = self.settings.token.reveal() if self.settings.token else None
+        if token and token in details:
+            details = details.replace(token, "***")
+        return map_rpc_error(code, details, action=action, attempts=attempts, source=self.settings.source, **ids)
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels.clear()
+            self._stubs.clear()
+
+
+__all__ = ["Transport", "map_rpc_error"]

@@ -1,0 +1,149 @@
+"""Input rules of the API, checked before any call goes out. Pure: no grpc here.
+
+Every failure raises InvalidArgumentError naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import limits
+from .errors import InvalidArgumentError
+
+
+def _require_str(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidArgumentError(field, "must be a string", value)
+    return value
+
+
+def check_id(field: str, value: object, *, required: bool = True) -> str:
+    """An id (image, registry, folder): a string of at most 50 characters; required unless said otherwise."""
+    text = _require_str(field, value)
+    if required and not text:
+        raise InvalidArgumentError(field, "is required and must not be empty")
+    if len(text) > limits.MAX_ID_LENGTH:
+        raise InvalidArgumentError(field, f"must be at most {limits.MAX_ID_LENGTH} characters", value)
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise InvalidArgumentError(field, "must not contain whitespace or control characters", value)
+    return text
+
+
+def check_repository_name(value: object, field: str = "repository_name") -> str:
+    """A repository name: `<registry_id>/<path>` matching the documented pattern."""
+    text = _require_str(field, value)
+    if not limits.REPOSITORY_NAME_RE.fullmatch(text):
+        raise InvalidArgumentError(
+            field, f"must match {limits.REPOSITORY_NAME_PATTERN} (lower-case letters, digits, '.', '_', '-' "
+            "between them, path parts separated by '/')", value)
+    return text
+
+
+def check_page_size(value: object, field: str = "page_size") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(field, "must be an integer", value)
+    if value < 0 or value > limits.MAX_PAGE_SIZE:
+        raise InvalidArgumentError(field, f"must be between 0 and {limits.MAX_PAGE_SIZE}", value)
+    return value
+
+
+def check_limit(value: object, field: str = "limit") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(field, "must be an integer", value)
+    if value < 1:
+        raise InvalidArgumentError(field, "must be at least 1", value)
+    return value
+
+
+def check_page_token(value: object, field: str = "page_token") -> str:
+    text = _require_str(field, value)
+    if len(text) > limits.MAX_PAGE_TOKEN_LENGTH:
+        raise InvalidArgumentError(field, f"must be at most {limits.MAX_PAGE_TOKEN_LENGTH} characters", value)
+    return text
+
+
+def check_order_by(value: object, field: str = "order_by") -> str:
+    """Comma-separated fields among name, digest, created_at, last_modified, each optionally `asc`/`desc`."""
+    text = _require_str(field, value)
+    if len(text) > limits.MAX_ORDER_BY_LENGTH:
+        raise InvalidArgumentError(field, f"must be at most {limits.MAX_ORDER_BY_LENGTH} characters", value)
+    for part in text.split(","):
+        words = part.split()
+        if not words or len(words) > 2 or words[0] not in limits.ORDER_BY_FIELDS or (
+                len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise InvalidArgumentError(
+                field, "must be a comma-separated list of " + ", ".join(limits.ORDER_BY_FIELDS)
+                + " (each optionally followed by asc or desc)", value)
+    return text
+
+
+@dataclass(frozen=True)
+class NameFilter:
+    """The only filter the API understands: name="<registry_id>/<repository>"."""
+
+    registry_id: str
+    repository: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.registry_id}/{self.repository}"
+
+    def render(self) -> str:
+        return f'name="{self.name}"'
+
+
+def parse_filter(value: object, field: str = "filter") -> NameFilter:
+    text = _require_str(field, value)
+    rule = 'must be name="<registry_id>/<repository>" (one field, =, value in double quotes)'
+    if len(text) > limits.MAX_FILTER_LENGTH:
+        raise InvalidArgumentError(field, f"must be at most {limits.MAX_FILTER_LENGTH} characters", value)
+    match = limits.FILTER_RE.fullmatch(text)
+    if not match:
+        raise InvalidArgumentError(field, rule, value)
+    name = match.group("value")
+    if "/" not in name:
+        raise InvalidArgumentError(field, rule, value)
+    registry_id, repository = name.split("/", 1)
+    check_id(field, registry_id)
+    check_repository_name(name, field)
+    return NameFilter(registry_id, repository)
+
+
+def check_timeout(value: object, field: str) -> float:
+    """A timeout in seconds: a positive number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(field, "must be a number of seconds", value)
+    if not value > 0 or value != value or value == float("inf"):
+        raise InvalidArgumentError(field, "must be a positive finite number of seconds", value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Validated arguments of ImageService.List, with the API's scope precedence applied."""
+
+    repository_name: str = ""
+    registry_id: str = ""
+    folder_id: str = ""
+    filter: str = ""
+    order_by: str = ""
+
+
+def check_list_scope(*, repository_name: str | None = None, registry_id: str | None = None,
+                     folder_id: str | None = None, filter: str | None = None,
+                     order_by: str | None = None) -> ListScope:
+    """Check every List argument; repository_name wins over registry_id, which wins over folder_id."""
+    repo = check_repository_name(repository_name) if repository_name else ""
+    reg = check_id("registry_id", registry_id) if registry_id else ""
+    fold = check_id("folder_id", folder_id) if folder_id else ""
+    flt = parse_filter(filter).render() if filter else ""
+    order = check_order_by(order_by) if order_by else ""
+    if not (repo or reg or fold):
+        raise InvalidArgumentError(
+            "folder_id", "one of repository_name, registry_id or folder_id is required "
+            "(set yandex:folderId or YC_FOLDER_ID for the folder)")
+    if repo:
+        reg, fold = "", ""
+    elif reg:
+        fold = ""
+    return ListScope(repo, reg, fold, flt, order)

@@ -1,0 +1,430 @@
+"""Pure checks behind the yc-registry policies.
+
+Everything here works on plain ``dict``/``list``/``str`` values and has no
+dependency on ``pulumi_policy`` (nor on ``yandexcloud``), so it can be unit
+tested, or reused from another policy framework, without the policy SDK.
+Each ``check_*`` function returns a list of violation messages (empty when the
+resource complies).  Values that are unknown during a preview are represented
+by the :data:`UNKNOWN` marker (see :func:`to_plain`); checks skip what they
+cannot decide instead of failing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+# --------------------------------------------------------------------------
+# Resource type tokens (dynamic-provider flavour and the native-plugin flavour)
+# --------------------------------------------------------------------------
+IMAGE_TYPES = frozenset({
+    "pulumi-python:dynamic/yc-registry:Image",
+    "yc-registry:index:Image",
+})
+CLEANUP_TYPES = frozenset({
+    "pulumi-python:dynamic/yc-registry:ImageCleanup",
+    "yc-registry:index:ImageCleanup",
+})
+
+
+def is_image(resource_type: str) -> bool:
+    return resource_type in IMAGE_TYPES
+
+
+def is_cleanup(resource_type: str) -> bool:
+    return resource_type in CLEANUP_TYPES
+
+
+# --------------------------------------------------------------------------
+# Unknown values (pulumi preview)
+# --------------------------------------------------------------------------
+class _Unknown:
+    """Marker for a value that is not known yet (computed during preview)."""
+
+    _instance: Optional["_Unknown"] = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:  # an unknown is never "set and truthy" by accident
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+# The sentinels the Pulumi engine uses for unknown values (same strings as in
+# pulumi_policy.proxy; copied so this module does not need pulumi_policy).
+UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # string
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+})
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and value in UNKNOWN_SENTINELS)
+
+
+def _raw(value: Any) -> Any:
+    """Unwrap pulumi_policy's unknown-checking proxies without tripping them."""
+    if isinstance(value, (Mapping, Sequence)) and not isinstance(value, (str, bytes)):
+        try:
+            return value["__target"]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return value
+    return value
+
+
+def to_plain(value: Any) -> Any:
+    """Turn resource properties (possibly pulumi_policy proxies) into plain
+    dicts/lists, with unknown values replaced by :data:`UNKNOWN`."""
+    value = _raw(value)
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------
+# Config helpers
+# --------------------------------------------------------------------------
+def merged_config(defaults: Mapping[str, Any], config: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Defaults overlaid with the user's config (the Python analyzer does not
+    fill schema defaults in itself; the CLI may or may not have)."""
+    out = dict(defaults)
+    for k, v in (config or {}).items():
+        if k == "enforcementLevel":
+            continue
+        if v is not None:
+            out[k] = v
+    return out
+
+
+def _as_int(value: Any, name: str) -> int:
+    # Config arrives through a protobuf Struct: numbers come back as floats.
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"config {name!r} must be an integer, got {value!r}") from exc
+
+
+def _is_set(value: Any) -> bool:
+    return value is not None and value != "" and not is_unknown(value)
+
+
+# --------------------------------------------------------------------------
+# image-pinned-by-digest
+# --------------------------------------------------------------------------
+PINNED_DEFAULTS: Dict[str, Any] = {"allowedTagPattern": None}
+
+
+def check_pinned_by_digest(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """An Image adopted by ``tag`` without a ``digest``/``image_id`` pin."""
+    cfg = merged_config(PINNED_DEFAULTS, config)
+    inputs = to_plain(inputs)
+    tag = inputs.get("tag")
+    if not _is_set(tag):
+        return []
+    if _is_set(inputs.get("digest")) or _is_set(inputs.get("image_id")):
+        return []
+    if is_unknown(inputs.get("digest")) or is_unknown(inputs.get("image_id")):
+        return []  # a pin that is computed elsewhere: cannot tell yet
+    pattern = cfg.get("allowedTagPattern")
+    if pattern and re.fullmatch(pattern, str(tag)):
+        return []
+    repo = inputs.get("repository_name") or "?"
+    return [
+        f"image {repo}:{tag} is adopted by tag; tags move, so the image this stack "
+        f"depends on can change underneath it. Pin it with `digest` (or `image_id`)."
+    ]
+
+
+# --------------------------------------------------------------------------
+# image-max-compressed-size
+# --------------------------------------------------------------------------
+SIZE_DEFAULTS: Dict[str, Any] = {"maxBytes": 1024 ** 3}
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.1f} {unit}" if unit != "B" else f"{int(size)} B"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _image_label(outputs: Mapping[str, Any]) -> str:
+    for key in ("uri", "name", "repository_name", "image_id"):
+        v = outputs.get(key)
+        if _is_set(v):
+            return str(v)
+    return "image"
+
+
+def check_max_compressed_size(outputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
+    cfg = merged_config(SIZE_DEFAULTS, config)
+    limit = _as_int(cfg["maxBytes"], "maxBytes")
+    outputs = to_plain(outputs)
+    size = outputs.get("compressed_size")
+    if not _is_set(size) or isinstance(size, bool):
+        return []
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return []
+    if size <= limit:
+        return []
+    return [
+        f"{_image_label(outputs)} is {size} bytes compressed ({_human(size)}), above the "
+        f"configured maximum of {limit} bytes ({_human(limit)})."
+    ]
+
+
+# --------------------------------------------------------------------------
+# image-tag-rules
+# --------------------------------------------------------------------------
+TAG_DEFAULTS: Dict[str, Any] = {"requiredTagPattern": None, "allowLatest": False}
+
+
+def check_tag_rules(props: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """``props``: an Image's outputs (which repeat its inputs) or just its inputs.
+
+    * the tag the image is adopted by (``tag``) must not be ``latest`` unless
+      ``allowLatest``;
+    * with ``requiredTagPattern``, the adoption tag and every tag the registry
+      reports (``tags``) must fully match it (``latest`` is exempt when
+      allowed), and an image pinned by digest must carry at least one
+      matching tag.
+    """
+    cfg = merged_config(TAG_DEFAULTS, config)
+    allow_latest = bool(cfg.get("allowLatest"))
+    pattern = cfg.get("requiredTagPattern") or None
+    props = to_plain(props)
+    label = _image_label(props)
+    msgs: List[str] = []
+
+    tag = props.get("tag")
+    if _is_set(tag) and tag == "latest" and not allow_latest:
+        msgs.append(f"{label} is adopted by the tag `latest`, which is forbidden "
+                    f"(set allowLatest to permit it); use a versioned tag and pin the digest.")
+
+    if pattern:
+        rx = re.compile(pattern)
+        seen: List[str] = [str(tag)] if _is_set(tag) else []
+        reg_tags = props.get("tags")
+        if isinstance(reg_tags, list):
+            seen.extend(str(t) for t in reg_tags if _is_set(t))
+        # `latest` is governed by the rule above, never by the pattern.
+        checked = [t for t in dict.fromkeys(seen) if t != "latest"]
+        bad = [t for t in checked if not rx.fullmatch(t)]
+        if bad:
+            msgs.append(f"{label} has tag(s) {', '.join(bad)} not matching the required "
+                        f"pattern {pattern!r}.")
+        elif not checked and (isinstance(reg_tags, list) or _is_set(tag)):
+            msgs.append(f"{label} has no tag matching the required pattern {pattern!r}.")
+    return msgs
+
+
+# --------------------------------------------------------------------------
+# image-max-age
+# --------------------------------------------------------------------------
+AGE_DEFAULTS: Dict[str, Any] = {"maxAgeDays": 180}
+
+
+def parse_timestamp(value: str) -> _dt.datetime:
+    """RFC 3339 (``2026-11-20T10:00:00Z``, fractional seconds, offsets)."""
+    s = value.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", s)
+    if m and m.group(2):  # Python < 3.11 wants at most 6 fractional digits
+        s = m.group(1) + m.group(2)[:7] + m.group(3)
+    ts = _dt.datetime.fromisoformat(s)
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=_dt.timezone.utc)
+    return ts
+
+
+def utcnow() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def check_max_age(outputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None,
+                  now: Optional[_dt.datetime] = None) -> List[str]:
+    cfg = merged_config(AGE_DEFAULTS, config)
+    max_days = _as_int(cfg["maxAgeDays"], "maxAgeDays")
+    outputs = to_plain(outputs)
+    created = outputs.get("created_at")
+    if not _is_set(created):
+        return []
+    try:
+        ts = parse_timestamp(str(created))
+    except ValueError:
+        return [f"{_image_label(outputs)} has an unreadable created_at {created!r}."]
+    now = now or utcnow()
+    age = now - ts
+    if age <= _dt.timedelta(days=max_days):
+        return []
+    return [f"{_image_label(outputs)} was created {age.days} days ago ({created}), "
+            f"more than the configured maximum of {max_days} days; rebuild it."]
+
+
+# --------------------------------------------------------------------------
+# cleanup-needs-keep-rule
+# --------------------------------------------------------------------------
+CLEANUP_DEFAULTS: Dict[str, Any] = {
+    "allowDeleteAll": False,
+    "allowWithoutKeepRules": False,
+    "untaggedOnlyIsKeepRule": True,
+    "exemptDryRun": True,
+}
+
+
+def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
+    cfg = merged_config(CLEANUP_DEFAULTS, config)
+    inputs = to_plain(inputs)
+    repo = inputs.get("repository_name") or "?"
+    if cfg.get("exemptDryRun") and inputs.get("dry_run") is True:
+        return []
+    if inputs.get("delete_all") is True:
+        if cfg.get("allowDeleteAll"):
+            return []
+        return [f"ImageCleanup of {repo} sets delete_all=True: every image in the repository "
+                f"would be deleted. Use keep rules (keep_tags / keep_last) instead."]
+    if cfg.get("allowWithoutKeepRules"):
+        return []
+    keep_tags = inputs.get("keep_tags")
+    keep_last = inputs.get("keep_last")
+    if is_unknown(keep_tags) or is_unknown(keep_last):
+        return []  # computed: cannot tell during preview
+    has_keep_tags = isinstance(keep_tags, list) and any(_is_set(t) or is_unknown(t) for t in keep_tags)
+    has_keep_last = (keep_last is not None and not isinstance(keep_last, bool)
+                     and _number(keep_last) is not None and _number(keep_last) > 0)
+    untagged_only = inputs.get("untagged_only") is True and cfg.get("untaggedOnlyIsKeepRule")
+    if has_keep_tags or has_keep_last or untagged_only:
+        return []
+    return [f"ImageCleanup of {repo} has no keep rule: set keep_tags (regexes of tags to keep) "
+            f"and/or keep_last (number of newest images to keep), or untagged_only=True."]
+
+
+def _number(v: Any) -> Optional[float]:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------
+# container-registry-sunset
+# --------------------------------------------------------------------------
+DEFAULT_SUNSET_DATE = _dt.date(2026, 12, 14)
+SUNSET_DATE_ENV = "YC_REGISTRY_SUNSET_DATE"
+SUNSET_DEFAULTS: Dict[str, Any] = {"ignoreResourceTypes": []}
+CLOUD_REGISTRY_DOCS = "https://yandex.cloud/en/docs/cloud-registry/"
+SUNSET_DOCS = "https://yandex.cloud/en/docs/container-registry/sunset"
+
+_CR_RE = re.compile(r"(?<![A-Za-z0-9.-])cr\.yandex/")
+
+
+def references_cr_yandex(s: str) -> bool:
+    return bool(_CR_RE.search(s))
+
+
+def find_cr_yandex_refs(value: Any, path: str = "", skip_keys: Callable[[str], bool] = None
+                        ) -> List[Tuple[str, str]]:
+    """All ``(path, string)`` pairs in a nested value whose string references
+    ``cr.yandex/``.  Paths look like ``spec.template.containers[0].image``.
+    Keys starting with ``__`` (e.g. a dynamic resource's pickled
+    ``__provider``) are skipped."""
+    skip = skip_keys or (lambda k: k.startswith("__"))
+    found: List[Tuple[str, str]] = []
+
+    def walk(v: Any, p: str) -> None:
+        v = _raw(v)
+        if isinstance(v, str):
+            if v not in UNKNOWN_SENTINELS and references_cr_yandex(v):
+                found.append((p or "<value>", v))
+        elif isinstance(v, Mapping):
+            for k, sub in v.items():
+                k = str(k)
+                if skip(k):
+                    continue
+                walk(sub, f"{p}.{k}" if p else k)
+        elif isinstance(v, Sequence) and not isinstance(v, (bytes, bytearray)):
+            for i, sub in enumerate(v):
+                walk(sub, f"{p}[{i}]")
+
+    walk(value, path)
+    return found
+
+
+def parse_date(value: Any) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    return _dt.date.fromisoformat(str(value).strip()[:10])
+
+
+def effective_sunset_date(sunset_date: Any = None) -> _dt.date:
+    """The factory argument, else ``$YC_REGISTRY_SUNSET_DATE``, else 2026-12-14."""
+    if sunset_date is not None:
+        return parse_date(sunset_date)
+    env = os.environ.get(SUNSET_DATE_ENV)
+    if env:
+        return parse_date(env)
+    return DEFAULT_SUNSET_DATE
+
+
+def sunset_is_mandatory(sunset_date: Any = None, today: Optional[_dt.date] = None) -> bool:
+    """Advisory before the sunset date, mandatory on and after it."""
+    today = today or utcnow().date()
+    return today >= effective_sunset_date(sunset_date)
+
+
+_REF_RE = re.compile(r"cr\.yandex/[^\s\"'`,;)\]}]*")
+
+
+def image_ref(s: str, limit: int = 160) -> str:
+    """The ``cr.yandex/...`` reference inside a string (not the whole string,
+    which might be a large JSON document or hold something sensitive)."""
+    m = _REF_RE.search(s)
+    ref = m.group(0) if m else s
+    return ref if len(ref) <= limit else ref[: limit - 3] + "..."
+
+
+def check_container_registry_sunset(resource_type: str, inputs: Mapping[str, Any],
+                                    config: Optional[Mapping[str, Any]] = None,
+                                    sunset_date: Any = None,
+                                    today: Optional[_dt.date] = None) -> List[str]:
+    cfg = merged_config(SUNSET_DEFAULTS, config)
+    if resource_type in set(cfg.get("ignoreResourceTypes") or []):
+        return []
+    refs = find_cr_yandex_refs(inputs)
+    if not refs:
+        return []
+    day = effective_sunset_date(sunset_date)
+    today = today or utcnow().date()
+    when = (f"was shut down on {day.isoformat()}" if today >= day
+            else f"shuts down on {day.isoformat()} (read-only since 2026-11-10)")
+    where = "; ".join(f"{p} ({image_ref(s)})" for p, s in refs[:5])
+    more = f" (and {len(refs) - 5} more)" if len(refs) > 5 else ""
+    return [f"references Yandex Container Registry images (cr.yandex/): {where}{more}. "
+            f"Container Registry {when}; move the images to Yandex Cloud Registry "
+            f"({CLOUD_REGISTRY_DOCS}) and update these references. See {SUNSET_DOCS}."]

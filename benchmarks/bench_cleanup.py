@@ -1,0 +1,158 @@
+"""Issue 4's cleanup benchmark: ``python benchmarks/bench_cleanup.py`` (about two minutes).
+
+The fake registry runs in a child process (so its threads neither share our GIL nor count in tracemalloc) with
+20 ms latency per call, delete operations that finish after 300 ms, and at most 10 unfinished operations
+(RESOURCE_EXHAUSTED above). Compared, per image:
+
+(a) what a user writes with the official SDK: a sequential loop of Delete + ``sdk.wait_operation_and_get_result``
+    (over the fake's TLS listener, which the SDK needs to attach credentials);
+(b) ``run_cleanup`` on 500 images;
+(c) the server's limit: ceil(500 / 10) x (0.30 + 2 x 0.02) s.
+
+Targets: (b) at least 20x faster per image than (a) and within 1.5x of (c). Then one cleanup of 2,000 images
+with its peak Python memory (tracemalloc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import sys
+import time
+import tracemalloc
+from multiprocessing.connection import Connection
+from typing import Any
+
+from yc_registry_provider.cleanup import CleanupReport, CleanupRules, run_cleanup
+from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.config import resolve_settings
+from yc_registry_provider.fake import DEMO_TOKEN
+
+REGISTRY = "crpbench"
+REPOSITORY = f"{REGISTRY}/app"
+LATENCY = 0.02
+OPERATION = 0.30
+MAX_UNFINISHED = 10
+
+
+def serve(count: int, knobs: dict[str, Any], conn: Connection) -> None:
+    """Child process: a fake holding ``count`` images; sends its addresses, then its counters when told to stop."""
+    from yc_registry_provider.fake import FakeModel, FakeServer, add_images, add_registry
+
+    model = FakeModel()
+    model.accept_iam_token(DEMO_TOKEN)
+    add_registry(model, REGISTRY)
+    add_images(model, REGISTRY, "app", count)
+    for name, value in knobs.items():
+        setattr(model.knobs, name, value)
+    with FakeServer(model, tls=True) as server:
+        conn.send((server.address, server.tls_address, server.root_certificate))
+        conn.recv()
+        conn.send({"deleted": len(model.deleted_image_ids), "left": len(model.images), "calls": dict(model.calls)})
+
+
+class Fake:
+    """A fake registry in a spawned child process."""
+
+    def __init__(self, count: int) -> None:
+        knobs = {"latency": LATENCY, "operation_duration": OPERATION, "max_unfinished_operations": MAX_UNFINISHED}
+        self.conn, child = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("spawn").Process(target=serve, args=(count, knobs, child),
+                                                                   daemon=True)
+        self.process.start()
+        self.address, self.tls_address, self.root_certificate = self.conn.recv()
+
+    def client(self) -> RegistryClient:
+        return RegistryClient(resolve_settings({"endpoint": self.address, "token": DEMO_TOKEN, "plaintext": True},
+                                               env={}))
+
+    def stop(self) -> dict[str, Any]:
+        self.conn.send("stop")
+        counters: dict[str, Any] = self.conn.recv()
+        self.process.join(10)
+        return counters
+
+
+def sdk_loop(fake: Fake, count: int) -> float:
+    """(a): the official SDK, sequentially; returns seconds per image."""
+    import yandexcloud
+    from google.protobuf.empty_pb2 import Empty
+    from yandex.cloud.containerregistry.v1.image_service_pb2 import (DeleteImageMetadata, DeleteImageRequest,
+                                                                      ListImagesRequest)
+    from yandex.cloud.containerregistry.v1.image_service_pb2_grpc import ImageServiceStub
+
+    sdk = yandexcloud.SDK(iam_token=DEMO_TOKEN, endpoint=fake.tls_address, root_certificates=fake.root_certificate)
+    images = sdk.client(ImageServiceStub)
+    ids = [image.id for image in images.List(ListImagesRequest(repository_name=REPOSITORY, page_size=count),
+                                             timeout=30).images]
+    started = time.perf_counter()
+    for image_id in ids:
+        operation = images.Delete(DeleteImageRequest(image_id=image_id), timeout=30)
+        sdk.wait_operation_and_get_result(operation, response_type=Empty, meta_type=DeleteImageMetadata, timeout=60)
+    return (time.perf_counter() - started) / len(ids)
+
+
+def engine(fake: Fake) -> CleanupReport:
+    """(b)/(d): run_cleanup on the whole repository."""
+    with fake.client() as backend:
+        rules = CleanupRules(repository_name=REPOSITORY, delete_all=True, concurrency=10)
+        return run_cleanup(backend, rules, progress=lambda event: None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=500)
+    parser.add_argument("--sdk-images", type=int, default=10)
+    parser.add_argument("--big", type=int, default=2000, help="images of the memory run (0 skips it)")
+    args = parser.parse_args(argv)
+
+    fake = Fake(args.images + args.sdk_images)
+    try:
+        per_sdk = sdk_loop(fake, args.sdk_images)
+        report = engine(fake)
+    finally:
+        counters = fake.stop()
+    per_engine = report.elapsed / max(1, len(report.deleted))
+    limit = math.ceil(args.images / MAX_UNFINISHED) * (OPERATION + 2 * LATENCY)
+    rows = [
+        ("(a) official SDK, sequential", args.sdk_images, per_sdk * args.sdk_images, per_sdk, "", ""),
+        ("(b) run_cleanup, concurrency 10", len(report.deleted), report.elapsed, per_engine,
+         f"{per_sdk / per_engine:.1f}x", f"{report.elapsed / limit:.2f}x"),
+        ("(c) server limit", args.images, limit, limit / args.images, f"{per_sdk / (limit / args.images):.1f}x",
+         "1.00x"),
+    ]
+    big_report, peak = None, 0
+    if args.big:
+        big = Fake(args.big)
+        try:
+            tracemalloc.start()
+            big_report = engine(big)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        finally:
+            big.stop()
+        rows.append(("(d) run_cleanup, tracemalloc on", len(big_report.deleted), big_report.elapsed,
+                     big_report.elapsed / max(1, len(big_report.deleted)), "", ""))
+
+    print(f"fake: {LATENCY * 1000:.0f} ms per call, operations done after {OPERATION * 1000:.0f} ms, "
+          f"at most {MAX_UNFINISHED} unfinished (RESOURCE_EXHAUSTED above)")
+    print(f"{'case':34} {'images':>7} {'total s':>9} {'s/image':>9} {'vs (a)':>8} {'vs (c)':>7}")
+    for name, count, total, per, speedup, ratio in rows:
+        print(f"{name:34} {count:7d} {total:9.2f} {per:9.4f} {speedup:>8} {ratio:>7}")
+    deletes = counters["calls"].get("ImageService.Delete", 0)
+    print(f"(b): {report.summary()}")
+    print(f"(b): {deletes} Delete calls for {counters['deleted']} deleted images "
+          f"({deletes - counters['deleted']} throttled and retried), {counters['left']} images left")
+    if big_report is not None:
+        print(f"(d): peak traced memory {peak / 2**20:.1f} MiB for {args.big} images "
+              f"({peak / max(1, args.big) / 1024:.1f} KiB per image); ok={big_report.ok}")
+    fast = per_sdk / per_engine >= 20
+    close = report.elapsed <= 1.5 * limit
+    print(f"targets: >=20x faster per image than (a): {'PASS' if fast else 'FAIL'}; "
+          f"within 1.5x of the limit: {'PASS' if close else 'FAIL'}")
+    return 0 if fast and close and report.ok and (big_report is None or big_report.ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,419 @@
+"""The cleanup engine: list a scope, select by the rules, re-check and delete with bounded, adaptive concurrency.
+
+Works against any :class:`~yc_registry_provider.backend.ImageBackend`. Guarantees:
+
+- an image is deleted only if it is selected from the listing *and* its re-read right before the delete shows
+  no protecting tag (a tag pushed onto it meanwhile that ``keep_tags`` protects => skipped, never deleted);
+- an image already gone (on re-read or on delete) counts as ``already_gone``, not as a failure;
+- ``ThrottledError``/``UnavailableError`` (the client's own retry budget ran out) are retried per image with
+  jittered exponential backoff; throttling also halves the number of deletes in flight, which grows back by one
+  after as many successes as the current limit;
+- ``timeout`` bounds the whole run; images not started in time are reported as ``not_attempted``;
+- a read-only registry (the 2026 sunset) or rejected credentials stop the run at the first refusal;
+- nothing is undone: what was deleted stays deleted and the next run continues from what is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from ..backend import ImageBackend
+from ..errors import (SUNSET_EXPLANATION, NotFoundError, OperationTimeoutError, RegistryError,
+                      RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
+from ..models import ImageInfo
+from ..retry import RetryPolicy
+from .rules import CleanupRules, Selection, is_protected, select
+
+log = logging.getLogger(__name__)
+
+ENGINE_RETRY = RetryPolicy(initial_backoff=0.5, max_backoff=10.0, multiplier=2.0, max_attempts=6)
+"""Backoff of the engine's own per-image retries, on top of the client's retries inside each call."""
+LIST_PAGE_SIZE = 1000
+PREVIEW_IDS = 10
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What a progress callback receives: ``kind`` is start, progress, throttled or done."""
+
+    kind: str
+    message: str
+    done: int = 0
+    total: int = 0
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def log_progress(event: ProgressEvent) -> None:
+    """The default progress callback: one INFO line per event (WARNING for throttling)."""
+    log.log(logging.WARNING if event.kind == "throttled" else logging.INFO, "%s", event.message)
+
+
+@dataclass
+class CleanupReport:
+    """What a cleanup run did; ids keep the selection's order (oldest first)."""
+
+    scope: str
+    selected_count: int = 0
+    protected_count: int = 0
+    selected: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    already_gone: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    not_attempted: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    elapsed: float = 0.0
+    retries: int = 0
+    timed_out: bool = False
+    aborted: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every selected image was deleted, already gone, or skipped as newly protected."""
+        return not self.failed and not self.not_attempted
+
+    def summary(self) -> str:
+        """One readable paragraph."""
+        head = f"Cleanup of {self.scope}" + (" (dry run)" if self.dry_run else "")
+        listed = self.selected_count + self.protected_count
+        parts = [f"{head}: {self.selected_count} of {listed} images selected, {self.protected_count} kept by the rules"]
+        if self.dry_run:
+            shown = ", ".join(self.selected[:5]) + (", ..." if len(self.selected) > 5 else "")
+            parts.append(f"would delete {self.selected_count}" + (f" ({shown})" if shown else "") + "; nothing deleted")
+        else:
+            parts.append(f"deleted {len(self.deleted)}, already gone {len(self.already_gone)}, "
+                         f"skipped {len(self.skipped)}, failed {len(self.failed)}")
+            if self.skipped:
+                parts.append("skipped because " + _some(self.skipped))
+            if self.failed:
+                parts.append("failed: " + _some(self.failed))
+            if self.not_attempted:
+                why = self.aborted or ("the timeout ran out" if self.timed_out else "the run stopped")
+                parts.append(f"{len(self.not_attempted)} not attempted ({why})")
+            if not self.ok:
+                parts.append("what was deleted stays deleted; run the cleanup again to continue")
+        return "; ".join(parts) + f" ({self.elapsed:.1f} s)."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able values (resource outputs, CI logs)."""
+        return {
+            "scope": self.scope, "selected_count": self.selected_count, "protected_count": self.protected_count,
+            "selected": list(self.selected), "deleted": list(self.deleted), "already_gone": list(self.already_gone),
+            "skipped": dict(self.skipped), "failed": dict(self.failed), "not_attempted": list(self.not_attempted),
+            "dry_run": self.dry_run, "elapsed": round(self.elapsed, 3), "retries": self.retries,
+            "timed_out": self.timed_out, "aborted": self.aborted, "ok": self.ok,
+        }
+
+    def raise_for_failures(self) -> "CleanupReport":
+        """Raise CleanupFailedError unless :attr:`ok`; returns self otherwise."""
+        if not self.ok:
+            raise CleanupFailedError(self)
+        return self
+
+
+class CleanupFailedError(RegistryError):
+    """Some selected images were not deleted; ``report`` says which and why (deleted ones stay deleted)."""
+
+    def __init__(self, report: CleanupReport) -> None:
+        self.report = report
+        lead = f"{report.aborted}. " if report.aborted else ""
+        super().__init__(lead + report.summary())
+
+
+def _some(reasons: dict[str, str], count: int = 3) -> str:
+    shown = [f"{image_id} ({why})" for image_id, why in list(reasons.items())[:count]]
+    more = len(reasons) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+class _AdaptiveLimit:
+    """How many deletes may be in flight: halves on throttling (once per cool-down), grows back one by one."""
+
+    def __init__(self, maximum: int, cooldown: float = 1.0) -> None:
+        self.maximum = maximum
+        self.limit = maximum
+        self._active = 0
+        self._streak = 0
+        self._cooldown = cooldown
+        self._last_cut = float("-inf")
+        self._cond = threading.Condition()
+
+    def acquire(self, deadline: float | None, stop: threading.Event) -> bool:
+        """Wait for a slot; False when the deadline passes or the run is stopped first."""
+        with self._cond:
+            while self._active >= self.limit and not stop.is_set():
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(0.2 if remaining is None else min(remaining, 0.2))
+            if stop.is_set():
+                return False
+            self._active += 1
+            return True
+
+    def release(self, *, throttled: bool = False) -> int | None:
+        """Free a slot; on throttling cut the limit and return the new one (None when unchanged)."""
+        with self._cond:
+            self._active -= 1
+            cut = None
+            if throttled:
+                self._streak = 0
+                now = time.monotonic()
+                if self.limit > 1 and now - self._last_cut >= self._cooldown:
+                    self.limit = max(1, self.limit // 2)
+                    self._last_cut = now
+                    cut = self.limit
+            else:
+                self._streak += 1
+                if self.limit < self.maximum and self._streak >= self.limit:
+                    self.limit += 1
+                    self._streak = 0
+            self._cond.notify_all()
+            return cut
+
+
+class _Run:
+    """One execution of a cleanup: shared state of the worker threads."""
+
+    def __init__(self, backend: ImageBackend, rules: CleanupRules, now: datetime,
+                 progress: ProgressCallback, started: float) -> None:
+        self.backend = backend
+        self.rules = rules
+        self.now = now
+        self.progress = progress
+        self.started = started
+        self.deadline = None if rules.timeout is None else started + float(rules.timeout)
+        self.report = CleanupReport(scope=rules.scope, dry_run=rules.dry_run)
+        self.lock = threading.Lock()
+        self.emit_lock = threading.Lock()
+        self.stop = threading.Event()
+        self.limit = _AdaptiveLimit(rules.effective_concurrency)
+        self.done = 0
+        self.typical_delete: float | None = None  # moving average of a delete's duration, seconds
+        self.every = 1
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0
+
+    def emit(self, kind: str, message: str) -> None:
+        """Call the progress callback (serialized; its failures are logged, never fatal)."""
+        event = ProgressEvent(kind, message, self.done, self.report.selected_count)
+        with self.emit_lock:
+            try:
+                self.progress(event)
+            except Exception:  # noqa: BLE001 - a broken callback must not break the cleanup
+                log.exception("cleanup progress callback failed")
+
+    def list_scope(self) -> list[ImageInfo]:
+        """The whole scope, retrying transient failures like a delete would."""
+        def listing() -> list[ImageInfo]:
+            return list(self.backend.list_images(repository_name=self.rules.repository_name,
+                                                 registry_id=self.rules.registry_id, page_size=LIST_PAGE_SIZE))
+        attempt = 0
+        while True:
+            try:
+                return listing()
+            except TransientError:
+                attempt += 1
+                if attempt >= ENGINE_RETRY.max_attempts or not self._sleep(ENGINE_RETRY.backoff(attempt)):
+                    raise
+
+    def _sleep(self, seconds: float) -> bool:
+        """Back off; False when the deadline would pass or the run stopped (then do not retry)."""
+        remaining = self.remaining()
+        if remaining is not None and remaining <= seconds:
+            return False
+        return not self.stop.wait(seconds)
+
+    def record(self, image_id: str, outcome: str, detail: str = "") -> None:
+        """Store one image's outcome and report progress every ``every`` images."""
+        report = self.report
+        with self.lock:
+            if outcome == "deleted":
+                report.deleted.append(image_id)
+            elif outcome == "already_gone":
+                report.already_gone.append(image_id)
+            elif outcome == "skipped":
+                report.skipped[image_id] = detail
+            elif outcome == "failed":
+                report.failed[image_id] = detail
+            else:
+                report.not_attempted.append(image_id)
+                return
+            self.done += 1
+            if self.done % self.every == 0 and self.done < report.selected_count:
+                self.emit("progress", f"cleanup of {report.scope}: {self.done}/{report.selected_count} done "
+                                      f"({len(report.deleted)} deleted, {len(report.already_gone)} already gone, "
+                                      f"{len(report.skipped)} skipped, {len(report.failed)} failed)")
+
+    def abort(self, reason: str) -> None:
+        with self.lock:
+            if self.report.aborted is None:
+                self.report.aborted = reason
+        self.stop.set()
+
+    def process(self, image: ImageInfo) -> None:
+        """Re-check and delete one image, retrying transient trouble with backoff within the deadline."""
+        attempt = 0
+        while True:
+            if self.expired() or not self.limit.acquire(self.deadline, self.stop):
+                self._not_started(image.id)
+                return
+            throttled = False
+            try:
+                outcome, detail = self._delete_once(image)
+            except TransientError as exc:
+                throttled = isinstance(exc, ThrottledError)
+                outcome, detail = "retry", f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # noqa: BLE001 - one image's trouble must not end the others
+                outcome, detail = "failed", self._classify(exc)
+            finally:
+                cut = self.limit.release(throttled=throttled)
+            if cut is not None:
+                self.emit("throttled", f"cleanup of {self.report.scope}: throttled by the registry, "
+                                       f"lowering concurrency to {cut}")
+            if outcome == "not_attempted":
+                self._not_started(image.id)
+                return
+            if outcome != "retry":
+                self.record(image.id, outcome, detail)
+                return
+            attempt += 1
+            if attempt >= ENGINE_RETRY.max_attempts:
+                self.record(image.id, "failed", f"{detail} (gave up after {attempt} attempts)")
+                return
+            if not self._sleep(ENGINE_RETRY.backoff(attempt)):
+                if self.stop.is_set():
+                    self._not_started(image.id)
+                else:
+                    self._out_of_time(image.id, detail)
+                return
+            with self.lock:
+                self.report.retries += 1
+
+    def _not_started(self, image_id: str) -> None:
+        if not self.stop.is_set():
+            with self.lock:
+                self.report.timed_out = True
+        self.record(image_id, "not_attempted")
+
+    def _out_of_time(self, image_id: str, detail: str) -> None:
+        with self.lock:
+            self.report.timed_out = True
+        self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
+
+    def _delete_once(self, image: ImageInfo) -> tuple[str, str]:
+        try:
+            fresh = self.backend.get_image(image.id)
+        except NotFoundError:
+            return "already_gone", ""
+        reason = is_protected(fresh, self.rules, self.now)
+        if reason:
+            return "skipped", f"now protected: {reason}"
+        remaining = self.remaining()
+        if remaining is not None and remaining <= (self.typical_delete or 0.0):
+            return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
+        began = time.monotonic()
+        try:
+            result = self.backend.delete_image(image.id, timeout=remaining)
+        except NotFoundError:
+            return "already_gone", ""
+        took = time.monotonic() - began
+        with self.lock:
+            self.typical_delete = took if self.typical_delete is None else 0.8 * self.typical_delete + 0.2 * took
+        return ("already_gone" if result.already_gone else "deleted"), ""
+
+    def _classify(self, exc: Exception) -> str:
+        """The failure message of one image; stops the run when every other delete would fail the same way."""
+        if isinstance(exc, RegistryReadOnlyError):
+            self.abort(SUNSET_EXPLANATION)
+            return SUNSET_EXPLANATION if SUNSET_EXPLANATION in str(exc) else f"{exc}. {SUNSET_EXPLANATION}"
+        if isinstance(exc, UnauthenticatedError):
+            self.abort(f"the registry rejected the credentials ({exc})")
+        if isinstance(exc, OperationTimeoutError):
+            if self.deadline is not None:
+                with self.lock:
+                    self.report.timed_out = True
+            return f"the delete operation {exc.operation_id} was not done in time; it may still finish: {exc}"
+        if isinstance(exc, RegistryError):
+            return f"{type(exc).__name__}: {exc}"
+        log.exception("unexpected error while deleting an image", exc_info=exc)
+        return f"unexpected {type(exc).__name__}: {exc}"
+
+    def execute(self, selection: Selection) -> CleanupReport:
+        report = self.report
+        report.selected = selection.selected_ids
+        report.selected_count = len(selection.selected)
+        report.protected_count = len(selection.protected)
+        self.every = max(1, min(100, -(-report.selected_count // 10)))
+        verb = "would delete" if self.rules.dry_run else "deleting"
+        self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
+                           f"{report.protected_count} kept by the rules")
+        if not self.rules.dry_run and selection.selected:
+            workers = min(self.limit.maximum, len(selection.selected))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup") as pool:
+                for future in [pool.submit(self.process, image) for image in selection.selected]:
+                    future.result()
+            order = {image_id: index for index, image_id in enumerate(report.selected)}
+            for ids in (report.deleted, report.already_gone, report.not_attempted):
+                ids.sort(key=order.__getitem__)
+            report.skipped = dict(sorted(report.skipped.items(), key=lambda item: order[item[0]]))
+            report.failed = dict(sorted(report.failed.items(), key=lambda item: order[item[0]]))
+        report.elapsed = time.monotonic() - self.started
+        self.emit("done", report.summary())
+        return report
+
+
+def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
+                progress: ProgressCallback | None = None) -> CleanupReport:
+    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``)."""
+    started = time.monotonic()
+    run = _Run(backend, rules, now or datetime.now(timezone.utc), progress or log_progress, started)
+    selection = select(run.list_scope(), rules, run.now)
+    return run.execute(selection)
+
+
+def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
+            limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
+    """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first)."""
+    run = _Run(backend, rules, now or datetime.now(timezone.utc), log_progress, time.monotonic())
+    selection = select(run.list_scope(), rules, run.now)
+    return len(selection.selected), selection.selected_ids[:limit]
+
+
+def cleanup_images(backend: ImageBackend | None = None, *, repository_name: str | None = None, registry_id: str | None = None,
+                   keep_tags: Sequence[str] | None = None, keep_last: int = 0, older_than: str | None = None,
+                   untagged_only: bool = False, delete_all: bool = False, dry_run: bool = False,
+                   concurrency: int | None = None, timeout: float | None = None, now: datetime | None = None,
+                   progress: ProgressCallback | None = None, raise_on_failure: bool = True) -> CleanupReport:
+    """The cleanup as a plain function for scripts and CI; raises CleanupFailedError unless everything went.
+
+    Without ``backend`` a RegistryClient is made from the environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
+    """
+    rules = CleanupRules(repository_name=repository_name, registry_id=registry_id, keep_tags=keep_tags,
+                         keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
+                         delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
+    if backend is None:
+        from ..client import RegistryClient  # the gRPC client only when the caller did not bring a backend
+
+        with RegistryClient.from_config() as client:
+            report = run_cleanup(client, rules, now=now, progress=progress)
+    else:
+        report = run_cleanup(backend, rules, now=now, progress=progress)
+    return report.raise_for_failures() if raise_on_failure else report
+
+
+__all__ = sorted(["CleanupFailedError", "CleanupReport", "ProgressCallback", "ProgressEvent", "cleanup_images",
+                  "log_progress", "preview", "run_cleanup"])

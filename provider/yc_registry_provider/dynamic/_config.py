@@ -1,0 +1,48 @@
+"""The process-global config store of the dynamic providers: set by configure(), never kept on a provider.
+
+Providers are pickled into state; keeping the config (and its token) here keeps it out of `__provider`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..client import RegistryClient
+from ..config import _KEYS, CONFIG_NAMESPACES
+
+_lock = threading.Lock()
+_store: dict[str, Any] = {}
+
+
+def config_keys() -> list[str]:
+    """Every namespaced key the providers read, e.g. ``yandex:token``."""
+    return [f"{ns}:{key}" for ns in CONFIG_NAMESPACES for key, _env in _KEYS.values()]
+
+
+def store(config: Any) -> None:
+    """Keep the namespaced keys we use from a ``pulumi.dynamic.Config`` (or a plain mapping)."""
+    values = {key: config.get(key) for key in config_keys()}
+    with _lock:
+        _store.clear()
+        _store.update({k: v for k, v in values.items() if v is not None})
+
+
+def snapshot() -> dict[str, Any]:
+    """A copy of the stored config."""
+    with _lock:
+        return dict(_store)
+
+
+def clear() -> None:
+    """Forget the stored config (tests)."""
+    with _lock:
+        _store.clear()
+
+
+def client() -> RegistryClient:
+    """A fresh client from the stored config, then the environment; close it after use."""
+    return RegistryClient.from_config(snapshot())
+
+
+__all__ = ["clear", "client", "config_keys", "snapshot", "store"]

@@ -1,0 +1,59 @@
+"""ImageProvider: the dynamic provider of ``pulumi-python:dynamic/yc-registry:Image``.
+
+This module path is a compatibility promise (existing stacks reference it in ``__provider``): never move it.
+No state on ``self``: config lives in ``_config``, clients are made and closed inside each method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
+                            ResourceProvider, UpdateResult)
+
+from ..lifecycle import image as rules
+from . import _config
+
+
+class ImageProvider(ResourceProvider):
+    """Adopts one existing image on create, refreshes it by id, deletes it (waiting) on destroy."""
+
+    serialize_as_secret_always = False  # holds nothing secret: keep __provider plain and stable
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _config.store(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = rules.check_image(news)
+        inputs = rules.normalize_inputs(news) if not failures else dict(news)
+        return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        with _config.client() as backend:
+            outs = rules.adopt(backend, props)
+        return CreateResult(outs["image_id"], outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with _config.client() as backend:
+            found, outs, inputs = rules.read(backend, id_, props)
+        return ReadResult(found, outs, inputs if found else None)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        plan = rules.diff(olds, news)
+        replaces = plan.replaces
+        if replaces:
+            with _config.client() as backend:
+                if rules.resolves_to_same_image(backend, olds, news):
+                    replaces = []
+        return DiffResult(changes=plan.has_changes, replaces=replaces, stables=[],
+                          delete_before_replace=False)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(rules.update(olds, news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with _config.client() as backend:
+            rules.delete(backend, id_, props)
+
+
+__all__ = ["ImageProvider"]

@@ -1,0 +1,211 @@
+"""The Image resource's rules: check, adopt, read, diff, update, delete. Plain dicts in and out.
+
+An Image adopts one existing image (nothing is created in the cloud) and deletes it on destroy.
+Outputs hold every ImageInfo field, the inputs, and ``adopted_by`` (the selector as given), so a diff
+against old outputs can tell a changed selector from the resolved id and digest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .. import validation
+from ..backend import DeleteResult, ImageBackend
+from ..client import DEFAULT_DELETE_TIMEOUT
+from ..errors import InvalidArgumentError, NotFoundError
+from ..lookups import find_image
+from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "not known yet" value during preview
+SELECTOR_FIELDS: tuple[str, ...] = ("image_id", "repository_name", "tag", "digest")
+INPUT_FIELDS: tuple[str, ...] = SELECTOR_FIELDS + ("delete_timeout",)
+OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by")))
+TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}")
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _known(value: Any) -> bool:
+    return value != UNKNOWN
+
+
+def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every rule an Image's inputs break, as (field, reason); empty when they are fine. Unknowns pass."""
+    failures: list[tuple[str, str]] = []
+    image_id, repo, tag, digest = (inputs.get(name) for name in SELECTOR_FIELDS)
+    if _given(image_id):
+        if any(_given(v) for v in (repo, tag, digest)):
+            failures.append(("image_id", "give image_id alone, or repository_name with tag or digest, not both"))
+        if _known(image_id):
+            _collect(failures, lambda: validation.check_id("image_id", image_id))
+    else:
+        if not _given(repo):
+            if _given(tag) or _given(digest):
+                failures.append(("repository_name", "is required with tag or digest"))
+            else:
+                failures.append(("image_id", "give image_id, or repository_name with tag or digest"))
+        elif not (_given(tag) or _given(digest)):
+            failures.append(("tag", "give tag or digest with repository_name (tags and digests are unique "
+                                    "within a repository)"))
+    if _given(repo) and _known(repo):
+        _collect(failures, lambda: validation.check_repository_name(repo))
+        if isinstance(repo, str) and "/" not in repo:
+            failures.append(("repository_name", "must be <registry_id>/<repository path>"))
+    if _given(tag) and _known(tag) and not (isinstance(tag, str) and TAG_RE.fullmatch(tag)):
+        failures.append(("tag", f"must match {TAG_RE.pattern} (got {tag!r})"))
+    if _given(digest) and _known(digest) and not (isinstance(digest, str) and DIGEST_RE.fullmatch(digest)):
+        failures.append(("digest", f"must look like sha256:<64 hex digits> (got {digest!r})"))
+    timeout = inputs.get("delete_timeout")
+    if timeout is not None and _known(timeout):
+        _collect(failures, lambda: validation.check_timeout(timeout, "delete_timeout"))
+    return failures
+
+
+def _collect(failures: list[tuple[str, str]], check: Any) -> None:
+    try:
+        check()
+    except InvalidArgumentError as exc:
+        failures.append((exc.field, str(exc)))
+
+
+def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the input fields that are given; delete_timeout as a float (the engine sends numbers as floats)."""
+    result: dict[str, Any] = {}
+    for name in INPUT_FIELDS:
+        value = inputs.get(name)
+        if _given(value):
+            result[name] = float(value) if name == "delete_timeout" and _known(value) else value  # type: ignore[arg-type]
+    return result
+
+
+def selector(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The selector an Image was adopted by: from ``adopted_by`` in outputs, else the inputs themselves."""
+    recorded = props.get("adopted_by")
+    source = recorded if isinstance(recorded, Mapping) else props
+    return {name: source.get(name) for name in SELECTOR_FIELDS if _given(source.get(name))}
+
+
+def outputs_for(image: ImageInfo, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The outputs of an Image adopting ``image``: every ImageInfo field, the inputs and the selector."""
+    given = normalize_inputs(inputs)
+    outs: dict[str, Any] = {name: None for name in OUTPUT_FIELDS}
+    outs.update(image.to_dict())
+    outs["repository_name"] = given.get("repository_name")
+    outs["tag"] = given.get("tag")
+    outs["delete_timeout"] = given.get("delete_timeout")
+    outs["adopted_by"] = selector(given)
+    return outs
+
+
+def adopt(backend: ImageBackend, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Resolve the inputs to exactly one existing image and return its outputs (``image_id`` is the resource id)."""
+    sel = selector(normalize_inputs(inputs))
+    image = find_image(backend, image_id=sel.get("image_id"), repository_name=sel.get("repository_name"),
+                       tag=sel.get("tag"), digest=sel.get("digest"))
+    return outputs_for(image, inputs)
+
+
+def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Refresh by id: (id, outputs, inputs); ("", {}, {}) when the image is gone.
+
+    The refreshed inputs keep the selector, minus a tag the image no longer carries (it moved on push),
+    so the next diff sees the change and re-adopts the image that now holds the tag.
+    """
+    try:
+        image = backend.get_image(image_id)
+    except NotFoundError:
+        return "", {}, {}
+    sel = selector(props)
+    if not sel:  # Image.get(name, id): nothing recorded, the id is the selector
+        sel = {"image_id": image_id}
+    if sel.get("tag") and sel["tag"] not in image.tags:
+        del sel["tag"]
+    inputs = dict(sel)
+    if props.get("delete_timeout") is not None:
+        inputs["delete_timeout"] = float(props["delete_timeout"])
+    return image.id, outputs_for(image, inputs), inputs
+
+
+@dataclass(frozen=True)
+class DiffPlan:
+    """What a diff decided: ``changed`` fields, of which ``replaces`` force a replacement."""
+
+    changed: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed)
+
+
+def _same(name: str, old: Any, new: Any) -> bool:
+    if name == "delete_timeout":
+        if old is None or new is None or UNKNOWN in (old, new):
+            return old == new
+        return math.isclose(float(old), float(new))
+    return (old if _given(old) else None) == (new if _given(new) else None)
+
+
+def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
+    """Compare the selector and delete_timeout (``__provider`` and outputs are ignored).
+
+    A changed selector replaces (adopt the new image, then delete the old one); delete_timeout updates in place.
+    """
+    old_sel, new_sel = selector(old_props), selector(new_inputs)
+    changed = [name for name in SELECTOR_FIELDS if not _same(name, old_sel.get(name), new_sel.get(name))]
+    replaces = list(changed)
+    old_timeout = old_props.get("delete_timeout")
+    new_timeout = normalize_inputs(new_inputs).get("delete_timeout")
+    if not _same("delete_timeout", old_timeout, new_timeout):
+        changed.append("delete_timeout")
+    return DiffPlan(changed=changed, replaces=replaces)
+
+
+def resolves_to_same_image(backend: ImageBackend, old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
+    """True when a changed selector still names the adopted image (replacing would delete what it adopts)."""
+    new_sel = selector(new_inputs)
+    old_id = old_props.get("image_id")
+    if not old_id or not new_sel or any(not _known(v) for v in new_sel.values()):
+        return False
+    try:
+        image = find_image(backend, image_id=new_sel.get("image_id"), repository_name=new_sel.get("repository_name"),
+                           tag=new_sel.get("tag"), digest=new_sel.get("digest"))
+    except Exception:  # noqa: BLE001 - cannot tell: replace, as the plain diff says
+        return False
+    return image.id == old_id
+
+
+def update(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """In-place update: keep every output of the adopted image, take the new inputs and selector."""
+    outs = {name: old_props.get(name) for name in OUTPUT_FIELDS}
+    given = normalize_inputs(new_inputs)
+    outs["repository_name"] = given.get("repository_name")
+    outs["tag"] = given.get("tag")
+    outs["delete_timeout"] = given.get("delete_timeout")
+    outs["adopted_by"] = selector(given)
+    return outs
+
+
+def delete_timeout(props: Mapping[str, Any]) -> float:
+    """The delete deadline in seconds: the recorded delete_timeout, else 30 minutes."""
+    value = props.get("delete_timeout")
+    return float(value) if value is not None else DEFAULT_DELETE_TIMEOUT
+
+
+def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> DeleteResult:
+    """Delete the adopted image and wait for its Operation; an image already gone is success."""
+    return backend.delete_image(image_id, timeout=delete_timeout(props))
+
+
+__all__ = sorted([
+    "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "check_image", "delete",
+    "delete_timeout", "diff", "normalize_inputs", "outputs_for", "read", "resolves_to_same_image", "selector",
+    "update",
+])

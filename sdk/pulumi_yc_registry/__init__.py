@@ -1,0 +1,55 @@
+"""pulumi-yc-registry: find, adopt and clean up Yandex Cloud Container Registry images from Pulumi programs."""
+
+from yc_registry_provider.errors import (
+    AmbiguousMatchError,
+    ApiError,
+    ConfigurationError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NoMatchError,
+    NotFoundError,
+    OperationError,
+    OperationFailedError,
+    OperationTimeoutError,
+    PermissionDeniedError,
+    RegistryError,
+    RegistryReadOnlyError,
+    SelectionError,
+    ThrottledError,
+    TransientError,
+    UnauthenticatedError,
+    UnavailableError,
+)
+from yc_registry_provider.models import BlobInfo, ImageInfo
+
+from .image import Image
+from .lookups import GetImagesResult, get_image, get_image_output, get_images, get_images_output
+
+__all__ = [
+    "AmbiguousMatchError",
+    "ApiError",
+    "BlobInfo",
+    "ConfigurationError",
+    "FailedPreconditionError",
+    "GetImagesResult",
+    "Image",
+    "ImageInfo",
+    "InvalidArgumentError",
+    "NoMatchError",
+    "NotFoundError",
+    "OperationError",
+    "OperationFailedError",
+    "OperationTimeoutError",
+    "PermissionDeniedError",
+    "RegistryError",
+    "RegistryReadOnlyError",
+    "SelectionError",
+    "ThrottledError",
+    "TransientError",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "get_image",
+    "get_image_output",
+    "get_images",
+    "get_images_output",
+]

@@ -1,0 +1,58 @@
+"""Shared fixtures: a seeded fake registry on loopback, its Pulumi config, and the dynamic-plugin harness.
+
+tests/fake/conftest.py keeps its own fixtures (a manual-clock model) for the fake's own tests.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noqa: E402
+
+
+@pytest.fixture
+def fake_cloud() -> Iterator[FakeCloud]:
+    """A fresh fake cloud per test."""
+    cloud = start_fake_cloud()
+    try:
+        yield cloud
+    finally:
+        cloud.server.stop(0)
+
+
+@pytest.fixture
+def clean_yc_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No YC_* variables from the developer's shell leak into a test."""
+    for name in list(os.environ):
+        if name.startswith("YC_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="module")
+def module_cloud() -> Iterator[FakeCloud]:
+    """One fake cloud per test module (a plugin process caches its configured provider for life)."""
+    cloud = start_fake_cloud()
+    try:
+        yield cloud
+    finally:
+        cloud.server.stop(0)
+
+
+@pytest.fixture(scope="module")
+def dynamic_plugin(module_cloud: FakeCloud) -> Iterator[DynamicPlugin]:
+    """A ``python -u -m pulumi.dynamic`` process configured for ``module_cloud`` (no YC_* env)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YC_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "tests"), env.get("PYTHONPATH", "")]))
+    plugin = DynamicPlugin(env=env, python=sys.executable)
+    try:
+        plugin.configure(module_cloud.config)
+        yield plugin
+    finally:
+        plugin.close()

@@ -1,0 +1,115 @@
+"""The example programs under mocks with the providers executing against the fake: up, then destroy."""
+
+from __future__ import annotations
+
+import pickle
+
+from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic.dynamic import serialize_provider
+
+from harness import REPO_ROOT, FakeCloud
+from harness import ExecutingMocks, RecordingMocks, run_program
+from pulumi_yc_registry import Image
+from pulumi_yc_registry._pickling import pickler_restored
+from yc_registry_provider.fake import add_image
+
+EXAMPLES = REPO_ROOT / "examples"
+
+
+def seed_app(cloud: FakeCloud) -> tuple[str, list[str]]:
+    """Repository app with 4 images (two untagged) and worker with 1; returns the app name and app ids."""
+    reg = cloud.registry_id
+    ids = [add_image(cloud.model, reg, "app", tags=tags).id for tags in [("v1",), (), ("v2", "latest"), ()]]
+    add_image(cloud.model, reg, "worker")
+    return f"{reg}/app", ids
+
+
+def test_lookup_example_exports_the_newest_image(fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    repo, ids = seed_app(fake_cloud)
+    mocks = ExecutingMocks(fake_cloud.config)
+    out = run_program(EXAMPLES / "lookup", mocks, config={**fake_cloud.config, "yc-registry-lookup:repository": repo},
+                      project="yc-registry-lookup")
+    newest = fake_cloud.model.images[ids[-1]]  # same created_at for all: the tie goes to the highest id
+    assert out["image_count"] == 4 and out["newest_image_id"] == newest.id
+    assert out["image_uri"] == f"cr.yandex/{repo}@{newest.digest}"
+    assert mocks.resources == [] or all(not r.typ.startswith("pulumi-python") for r in mocks.resources)
+
+
+def test_adopt_and_destroy_example_deletes_exactly_the_adopted(fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    # given a repository with two untagged images among others
+    repo, ids = seed_app(fake_cloud)
+    everything = set(fake_cloud.model.images)
+    mocks = ExecutingMocks(fake_cloud.config, project="yc-registry-adopt-and-destroy")
+    # when the program runs (up)
+    out = run_program(EXAMPLES / "adopt-and-destroy", mocks, project="yc-registry-adopt-and-destroy",
+                      config={**fake_cloud.config, "yc-registry-adopt-and-destroy:repository": repo})
+    # then the untagged images are adopted, nothing deleted yet, sizes are ints
+    assert out["adopted_ids"] == [ids[1], ids[3]]
+    assert isinstance(out["adopted_bytes"], int)
+    assert set(fake_cloud.model.images) == everything
+    # when destroyed (reverse order), then exactly the adopted images are gone
+    deleted = mocks.destroy()
+    created = [r.id for r in mocks.resources if r.provider is not None]
+    assert [r.id for r in deleted] == created[::-1] and sorted(created) == [ids[1], ids[3]]
+    assert set(fake_cloud.model.images) == everything - {ids[1], ids[3]}
+
+
+def test_adopt_by_explicit_digests(fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    repo, ids = seed_app(fake_cloud)
+    digest = fake_cloud.model.images[ids[0]].digest
+    mocks = ExecutingMocks(fake_cloud.config)
+    out = run_program(EXAMPLES / "adopt-and-destroy", mocks, project="yc-registry-adopt-and-destroy",
+                      config={**fake_cloud.config, "yc-registry-adopt-and-destroy:repository": repo,
+                              "yc-registry-adopt-and-destroy:digests": f'["{digest}"]'})
+    assert out["adopted_ids"] == [ids[0]]
+
+
+def test_image_outputs_exist_on_the_resource_object(fake_cloud: FakeCloud) -> None:
+    repo, ids = seed_app(fake_cloud)
+    mocks = ExecutingMocks(fake_cloud.config)
+    seen: dict[str, object] = {}
+
+    def program() -> None:
+        image = Image("img", repository_name=repo, tag="latest")
+        for key in ("digest", "uri", "compressed_size", "tags", "layers", "created_at", "tag_uris"):
+            getattr(image, key).apply(lambda v, key=key: seen.__setitem__(key, v))
+
+    run_program(program, mocks)
+    image = fake_cloud.model.images[ids[2]]
+    assert seen["digest"] == image.digest and seen["uri"] == f"cr.yandex/{repo}@{image.digest}"
+    assert seen["compressed_size"] == image.compressed_size and type(seen["compressed_size"]) is int
+    assert type(seen["layers"][0]["size"]) is int  # type: ignore[index]
+
+
+def test_two_thousand_images_construct_without_recursion_error() -> None:
+    # given a program declaring 2,000 Image resources
+    mocks = RecordingMocks()
+    depth_before = _wrapper_depth()
+    run_program(lambda: [Image(f"img-{n}", image_id=f"crpi{n}") for n in range(2_000)], mocks)
+    # then all registered, the pickler was not wrapped deeper than before,
+    # and pickling a provider with state still works (without the fix: RecursionError)
+    assert len(mocks.resources) == 2_000
+    assert _wrapper_depth() <= max(depth_before, 1)
+    with pickler_restored():
+        assert serialize_provider(_StatefulProvider())
+
+
+class _StatefulProvider(ResourceProvider):
+    """A provider with a dict in its state: pickling it walks every _batch_setitems wrapper."""
+
+    def __init__(self) -> None:
+        self.labels = {"b": 2, "a": 1}
+
+
+def _wrapper_depth() -> int:
+    """How many serialize_provider wrappers sit on pickle._Pickler._batch_setitems."""
+    func = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+    depth = 0
+    while func.__closure__:
+        inner = [c.cell_contents for c in func.__closure__ if callable(c.cell_contents)]
+        if not inner:
+            break
+        func, depth = inner[0], depth + 1
+    return depth
+
+

@@ -1,0 +1,333 @@
+"""The native ``yc-registry`` provider: Image, ImageCleanup, getImages and getImage over the engine's gRPC protocol.
+
+Every rule comes from the front-door-neutral layer (``lifecycle.image``, ``lookups``, ``cleanup``); this module
+only converts PropertyValues to plain dicts and back, runs blocking calls off the event loop, and reports long
+deletes to the engine's log. Nothing is pickled into state; configuration lives in this process only.
+"""
+
+from __future__ import annotations
+
+from .. import _protoshim  # noqa: F401  - must precede pulumi's provider server and the yandexcloud stubs
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, TypeVar
+
+import grpc
+from pulumi.provider.experimental.property_value import Computed, PropertyValue, ResourceReference
+from pulumi.provider.experimental.provider import (CheckFailure, CheckRequest, CheckResponse, ConfigureRequest,
+                                                   ConfigureResponse, CreateRequest, CreateResponse, DeleteRequest,
+                                                   DiffRequest, DiffResponse, GetSchemaRequest, GetSchemaResponse,
+                                                   InvokeRequest, InvokeResponse, PropertyDiff, PropertyDiffKind,
+                                                   Provider, ReadRequest, ReadResponse, UpdateRequest,
+                                                   UpdateResponse)
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+from ..backend import ImageBackend
+from ..cleanup import ProgressEvent
+from ..client import RegistryClient
+from ..config import resolve_settings
+from ..errors import InvalidArgumentError
+from ..lifecycle import image as image_rules
+from ..lookups import find_image, find_images
+from . import cleanup_fields
+from .schema import (CLEANUP_TOKEN, CONFIG, GET_IMAGE_ARGS, GET_IMAGE_TOKEN, GET_IMAGES_ARGS, GET_IMAGES_TOKEN,
+                     IMAGE_TOKEN, PACKAGE, schema_json)
+
+log = logging.getLogger(__name__)
+
+UNKNOWN = image_rules.UNKNOWN
+PROGRESS_INTERVAL_ENV = "YC_REGISTRY_PROGRESS_INTERVAL"
+DEFAULT_PROGRESS_INTERVAL = 10.0
+T = TypeVar("T")
+
+
+# -- PropertyValue <-> plain Python ---------------------------------------------------------------------------
+def to_plain(value: PropertyValue) -> Any:
+    """A PropertyValue as plain Python; a value not known yet becomes the engine's UNKNOWN sentinel."""
+    inner = value.value
+    if isinstance(inner, Computed):
+        return UNKNOWN
+    if isinstance(inner, ResourceReference):
+        return inner.urn
+    if isinstance(inner, Mapping):
+        return {key: to_plain(item) for key, item in inner.items()}
+    if isinstance(inner, Sequence) and not isinstance(inner, str):
+        return [to_plain(item) for item in inner]
+    return inner
+
+
+def plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """A property map as a plain dict."""
+    return {key: to_plain(item) for key, item in values.items()}
+
+
+def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
+    """Top-level keys holding (or containing) a secret."""
+    return {key for key, item in values.items() if item.contains_secret()}
+
+
+def from_plain(value: Any, secret: bool = False) -> PropertyValue:
+    """Plain Python as a PropertyValue (numbers become floats)."""
+    if isinstance(value, PropertyValue):
+        return value.with_secret(secret or value.is_secret)
+    if value is None:
+        result = PropertyValue(None)
+    elif isinstance(value, (bool, str)):
+        # UNKNOWN stays the plain sentinel string: it is the wire form of "not known yet", and this pulumi's
+        # PropertyValue.marshal cannot encode Computed.
+        result = PropertyValue(value)
+    elif isinstance(value, (int, float)):
+        result = PropertyValue(float(value))
+    elif isinstance(value, Mapping):
+        result = PropertyValue({str(k): from_plain(v) for k, v in value.items()})
+    elif isinstance(value, (list, tuple)):
+        result = PropertyValue([from_plain(item) for item in value])
+    else:
+        result = PropertyValue(str(value))
+    return result.with_secret(True) if secret else result
+
+
+def property_map(values: Mapping[str, Any], secrets: set[str] | frozenset[str] = frozenset()) -> dict[str, PropertyValue]:
+    """A plain dict as a property map; keys in ``secrets`` stay secret."""
+    return {key: from_plain(item, key in secrets) for key, item in values.items()}
+
+
+# -- the engine's log --------------------------------------------------------------------------------------------
+class EngineLog:
+    """Messages to the engine's ``Engine.Log`` (shown by the CLI against a resource), and to Python logging."""
+
+    def __init__(self, address: str | None) -> None:
+        self.address = address or ""
+        self._channel: grpc.Channel | None = None
+        self._stub: Any = None
+        self._lock = threading.Lock()
+
+    def _engine(self) -> Any:
+        with self._lock:
+            if self._stub is None and self.address:
+                self._channel = grpc.insecure_channel(self.address)
+                self._stub = engine_pb2_grpc.EngineStub(self._channel)
+            return self._stub
+
+    def log(self, severity: Any, message: str, urn: str = "", ephemeral: bool = False) -> None:
+        """Send one message (blocking, at most a few seconds); a missing or broken engine is not an error."""
+        levels: dict[Any, int] = {engine_pb2.DEBUG: logging.DEBUG, engine_pb2.WARNING: logging.WARNING,
+                                  engine_pb2.ERROR: logging.ERROR}
+        log.log(levels.get(severity, logging.INFO), "%s", message)
+        stub = self._engine()
+        if stub is None:
+            return
+        try:
+            stub.Log(engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral),
+                     timeout=5)
+        except grpc.RpcError as exc:
+            log.debug("could not log to the engine at %s: %s", self.address, exc)
+
+    def info(self, message: str, urn: str = "", ephemeral: bool = False) -> None:
+        self.log(engine_pb2.INFO, message, urn, ephemeral)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._channel is not None:
+                self._channel.close()
+            self._channel = self._stub = None
+
+
+# -- the provider ------------------------------------------------------------------------------------------------
+class YcRegistryProvider(Provider):
+    """Serves ``yc-registry``: the same inputs, outputs, rules and errors as the dynamic resources and lookups."""
+
+    def __init__(self, version: str, engine_address: str | None = None,
+                 backend_factory: Callable[[dict[str, Any]], ImageBackend] | None = None) -> None:
+        self.version = version
+        self.engine_log = EngineLog(engine_address)
+        self._config: dict[str, Any] = {}
+        self._backend_factory = backend_factory
+        self.progress_interval = float(os.environ.get(PROGRESS_INTERVAL_ENV) or DEFAULT_PROGRESS_INTERVAL)
+
+    # -- plumbing ---------------------------------------------------------------------------------------------
+    def backend(self) -> ImageBackend:
+        """A fresh backend from the configured settings, then YC_* environment; close it after use."""
+        if self._backend_factory is not None:
+            return self._backend_factory(dict(self._config))
+        return RegistryClient(resolve_settings({}, self._config, os.environ))
+
+    def _with_backend(self, work: Callable[[ImageBackend], T]) -> T:
+        backend = self.backend()
+        try:
+            return work(backend)
+        finally:
+            backend.close()
+
+    async def _call(self, work: Callable[[ImageBackend], T]) -> T:
+        """Run blocking backend work in a thread, off the server's event loop."""
+        return await asyncio.to_thread(self._with_backend, work)
+
+    async def _info(self, message: str, urn: str = "", ephemeral: bool = False) -> None:
+        await asyncio.to_thread(self.engine_log.info, message, urn, ephemeral)
+
+    # -- schema and configuration ------------------------------------------------------------------------------
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=schema_json(self.version))
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        """Keep ``yc-registry:*`` settings (from the provider's args, else the config variables) in memory."""
+        config: dict[str, Any] = {}
+        for key, raw in request.variables.items():  # "yc-registry:config:token" or "yc-registry:token"
+            name = key.rsplit(":", 1)[-1]
+            if key.startswith(f"{PACKAGE}:") and name in CONFIG and raw not in (None, ""):
+                config[f"{PACKAGE}:{name}"] = raw
+        for name, value in request.args.items():
+            plain = to_plain(value)
+            if name in CONFIG and plain not in (None, "", UNKNOWN):
+                config[f"{PACKAGE}:{name}"] = plain
+        resolve_settings({}, config, os.environ)  # a ConfigurationError now, not at the first call
+        self._config = config
+        return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
+                                 accept_outputs=False)
+
+    # -- functions ---------------------------------------------------------------------------------------------
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        args = {k: v for k, v in plain_map(request.args).items() if v is not None}
+        if request.tok == GET_IMAGES_TOKEN:
+            unknown = sorted(set(args) - set(GET_IMAGES_ARGS))
+            if "limit" in args and isinstance(args["limit"], float) and args["limit"].is_integer():
+                args["limit"] = int(args["limit"])
+            if unknown:
+                raise InvalidArgumentError(unknown[0], f"is not an argument of getImages ({', '.join(GET_IMAGES_ARGS)})")
+            images = await self._call(lambda b: find_images(b, **args))
+            return InvokeResponse(return_value={"images": from_plain([image.to_dict() for image in images])})
+        if request.tok == GET_IMAGE_TOKEN:
+            unknown = sorted(set(args) - set(GET_IMAGE_ARGS))
+            if unknown:
+                raise InvalidArgumentError(unknown[0], f"is not an argument of getImage ({', '.join(GET_IMAGE_ARGS)})")
+            args["most_recent"] = bool(args.get("most_recent", False))
+            image = await self._call(lambda b: find_image(b, **args))
+            return InvokeResponse(return_value=property_map(image.to_dict()))
+        raise NotImplementedError(f"unknown function {request.tok}")
+
+    # -- resources ---------------------------------------------------------------------------------------------
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        news = plain_map(request.new_inputs)
+        secrets = secret_keys(request.new_inputs)
+        if request.type == IMAGE_TOKEN:
+            failures = image_rules.check_image(news)
+            inputs = image_rules.normalize_inputs(news) if not failures else news
+        elif request.type == CLEANUP_TOKEN:
+            failures = cleanup_fields.check(news)
+            inputs = cleanup_fields.normalize(news) if not failures else news
+        else:
+            raise NotImplementedError(f"unknown resource type {request.type}")
+        return CheckResponse(inputs=property_map(inputs, secrets),
+                             failures=[CheckFailure(field, reason) for field, reason in failures])
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
+        if request.type == IMAGE_TOKEN:
+            plan = image_rules.diff(olds, news)
+            replaces = list(plan.replaces)
+            if replaces:
+                same: bool = await self._call(lambda b: image_rules.resolves_to_same_image(b, olds, news))
+                if same:
+                    replaces = []
+            changed = list(plan.changed)
+        elif request.type == CLEANUP_TOKEN:
+            changed, replaces = cleanup_fields.changed(olds, news), []
+        else:
+            raise NotImplementedError(f"unknown resource type {request.type}")
+        detailed = {name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE if name in replaces
+                                       else PropertyDiffKind.UPDATE, True) for name in changed}
+        return DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed, detailed_diff=detailed,
+                            delete_before_replace=False)
+
+    def _preview_outputs(self, inputs: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+        return {name: inputs.get(name, UNKNOWN) for name in fields}
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        props = plain_map(request.properties)
+        secrets = secret_keys(request.properties)
+        if request.type == IMAGE_TOKEN:
+            if request.preview:
+                outs = self._preview_outputs(image_rules.normalize_inputs(props), image_rules.OUTPUT_FIELDS)
+                return CreateResponse(resource_id="", properties=property_map(outs, secrets))
+            outs = await self._call(lambda b: image_rules.adopt(b, props))
+            await self._info(f"adopted image {outs['image_id']} ({outs['uri']})", request.urn)
+            return CreateResponse(resource_id=outs["image_id"], properties=property_map(outs, secrets))
+        if request.type == CLEANUP_TOKEN:
+            outs = await self._cleanup(request.urn, props, request.preview)
+            return CreateResponse(resource_id="" if request.preview else cleanup_fields.resource_id(props),
+                                  properties=property_map(outs, secrets))
+        raise NotImplementedError(f"unknown resource type {request.type}")
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        """Refresh by id; with only an id (``pulumi import``) the id is the selector."""
+        props = plain_map(request.properties) or plain_map(request.inputs)
+        if request.type == IMAGE_TOKEN:
+            found, outs, inputs = await self._call(lambda b: image_rules.read(b, request.resource_id, props))
+            if not found:
+                return ReadResponse(resource_id=None)
+            secrets = secret_keys(request.properties) | secret_keys(request.inputs)
+            return ReadResponse(resource_id=found, properties=property_map(outs, secrets),
+                                inputs=property_map(inputs, secrets))
+        if request.type == CLEANUP_TOKEN:
+            return ReadResponse(resource_id=request.resource_id, properties=request.properties,
+                                inputs=request.inputs or property_map(cleanup_fields.normalize(props)))
+        raise NotImplementedError(f"unknown resource type {request.type}")
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        olds, news = plain_map(request.olds), plain_map(request.news)
+        secrets = secret_keys(request.news)
+        if request.type == IMAGE_TOKEN:
+            return UpdateResponse(properties=property_map(image_rules.update(olds, news), secrets))
+        if request.type == CLEANUP_TOKEN:
+            outs = await self._cleanup(request.urn, news, request.preview)
+            return UpdateResponse(properties=property_map(outs, secrets))
+        raise NotImplementedError(f"unknown resource type {request.type}")
+
+    async def delete(self, request: DeleteRequest) -> None:
+        props = plain_map(request.properties)
+        if request.type == IMAGE_TOKEN:
+            await self._delete_image(request.urn, request.resource_id, props)
+        elif request.type == CLEANUP_TOKEN:
+            await self._info("ImageCleanup removed from the stack; no image is deleted", request.urn)
+        else:
+            raise NotImplementedError(f"unknown resource type {request.type}")
+
+    # -- long-running work with progress -----------------------------------------------------------------------
+    async def _delete_image(self, urn: str, image_id: str, props: Mapping[str, Any]) -> None:
+        """Delete and wait, telling the engine now and then that the delete is still running."""
+        limit = image_rules.delete_timeout(props)
+        await self._info(f"deleting image {image_id}; waiting for its delete operation (up to {limit:g} s)", urn)
+        started = time.monotonic()
+        task = asyncio.ensure_future(self._call(lambda b: image_rules.delete(b, image_id, props)))
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=self.progress_interval)
+            if done:
+                break
+            await self._info(f"still deleting image {image_id}: {time.monotonic() - started:.0f} s elapsed "
+                             f"of at most {limit:g} s", urn, ephemeral=True)
+        result = task.result()  # raises what the delete raised
+        if result.already_gone:
+            await self._info(f"image {image_id} was already gone", urn)
+        else:
+            await self._info(f"deleted image {image_id} (operation {result.operation_id}, "
+                             f"{time.monotonic() - started:.1f} s)", urn)
+
+    async def _cleanup(self, urn: str, inputs: Mapping[str, Any], preview: bool) -> dict[str, Any]:
+        if preview:
+            return self._preview_outputs(cleanup_fields.normalize(inputs), cleanup_fields.OUTPUT_FIELDS)
+        loop_log = self.engine_log
+
+        def progress(event: ProgressEvent) -> None:
+            severity = engine_pb2.WARNING if event.kind == "throttled" else engine_pb2.INFO
+            loop_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
+
+        return await self._call(lambda b: cleanup_fields.run(b, inputs, progress))
+
+
+__all__ = ["EngineLog", "YcRegistryProvider", "from_plain", "plain_map", "property_map", "to_plain"]

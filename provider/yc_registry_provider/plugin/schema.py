@@ -1,0 +1,220 @@
+"""The Pulumi package schema of ``yc-registry``, built from the field lists the dynamic resources use.
+
+Property names are the dynamic resources' snake_case names, unchanged, so a program can move between the
+Python SDK and a generated SDK without renaming anything (tests/plugin/test_schema_parity.py holds them equal).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..lifecycle import image as image_rules
+from ..models import IMAGE_OUTPUT_FIELDS
+from . import cleanup_fields
+
+PACKAGE = "yc-registry"
+IMAGE_TOKEN = f"{PACKAGE}:index:Image"
+CLEANUP_TOKEN = f"{PACKAGE}:index:ImageCleanup"
+GET_IMAGES_TOKEN = f"{PACKAGE}:index:getImages"
+GET_IMAGE_TOKEN = f"{PACKAGE}:index:getImage"
+BLOB_TYPE = f"{PACKAGE}:index:Blob"
+IMAGE_INFO_TYPE = f"{PACKAGE}:index:ImageInfo"
+
+RESOURCE_TOKENS = (IMAGE_TOKEN, CLEANUP_TOKEN)
+FUNCTION_TOKENS = (GET_IMAGES_TOKEN, GET_IMAGE_TOKEN)
+
+GET_IMAGES_ARGS: tuple[str, ...] = ("repository_name", "registry_id", "folder_id", "filter", "order_by", "tag",
+                                    "limit")
+GET_IMAGE_ARGS: tuple[str, ...] = ("image_id", "repository_name", "tag", "digest", "most_recent")
+
+# Provider configuration: schema name -> (type, secret, description). Keys are `yc-registry:<name>`.
+CONFIG: dict[str, tuple[str, bool, str]] = {
+    "token": ("string", True,
+              "IAM token (t1.) or OAuth token for Yandex Cloud; falls back to YC_TOKEN. Kept secret."),
+    "endpoint": ("string", False,
+                 "API endpoint, host:port (default api.cloud.yandex.net:443); falls back to YC_ENDPOINT."),
+    "serviceAccountKeyFile": ("string", True,
+                              "Path of a service-account authorized key file (JSON), or the JSON itself; "
+                              "falls back to YC_SERVICE_ACCOUNT_KEY_FILE. Kept secret."),
+    "folderId": ("string", False,
+                 "Folder searched by lookups without a repository or registry; falls back to YC_FOLDER_ID."),
+    "plaintext": ("boolean", False,
+                  "Talk plaintext gRPC (only to a loopback endpoint such as a local fake registry); "
+                  "falls back to YC_PLAINTEXT."),
+}
+SECRET_CONFIG = tuple(name for name, (_t, secret, _d) in CONFIG.items() if secret)
+
+_STR: dict[str, Any] = {"type": "string"}
+_STR_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+
+# Every image field, as ImageInfo.to_dict() gives it (the Image outputs and the lookup results).
+IMAGE_FIELD_SPECS: dict[str, dict[str, Any]] = {
+    "image_id": {**_STR, "description": "Image id (the resource id of an Image)."},
+    "name": {**_STR, "description": "Repository name, <registry_id>/<repository path>, shared by every image "
+                                    "of the repository."},
+    "digest": {**_STR, "description": "Manifest digest, sha256:<hex>; never moves to another image."},
+    "compressed_size": {"type": "integer", "description": "Compressed size of the image in bytes."},
+    "config": {"$ref": f"#/types/{BLOB_TYPE}", "description": "The image's config blob (null when absent)."},
+    "layers": {"type": "array", "items": {"$ref": f"#/types/{BLOB_TYPE}"},
+               "description": "The image's layer blobs."},
+    "tags": {**_STR_LIST, "description": "Tags the image carries now (tags move between images on push)."},
+    "created_at": {**_STR, "description": "When the image was pushed, RFC 3339 in UTC."},
+    "registry_id": {**_STR, "description": "Id of the registry holding the image."},
+    "repository": {**_STR, "description": "Repository path inside the registry (the name without the "
+                                          "registry id)."},
+    "uri": {**_STR, "description": "Pull reference by digest: cr.yandex/<name>@<digest>."},
+    "tag_uris": {**_STR_LIST, "description": "Pull references by tag: cr.yandex/<name>:<tag> for every tag."},
+}
+
+IMAGE_INPUT_SPECS: dict[str, dict[str, Any]] = {
+    "image_id": {**_STR, "description": "Adopt the image with this id (alone, without repository_name, tag "
+                                       "or digest)."},
+    "repository_name": {**_STR, "description": "Repository, <registry_id>/<repository path>; with tag or "
+                                               "digest it picks the image to adopt."},
+    "tag": {**_STR, "description": "Adopt the image of repository_name that carries this tag now."},
+    "digest": {**_STR, "description": "Adopt the image of repository_name with this manifest digest."},
+    "delete_timeout": {"type": "number", "description": "Seconds to wait for the delete operation on destroy "
+                                                       "(default 1800)."},
+}
+
+IMAGE_EXTRA_OUTPUT_SPECS: dict[str, dict[str, Any]] = {
+    "adopted_by": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "The selector the image was adopted by (image_id, or repository_name with "
+                                  "tag or digest), as given."},
+}
+
+GET_IMAGES_ARG_SPECS: dict[str, dict[str, Any]] = {
+    "repository_name": {**_STR, "description": "List one repository, <registry_id>/<repository path> "
+                                               "(wins over registry_id and folder_id)."},
+    "registry_id": {**_STR, "description": "List every repository of a registry (wins over folder_id)."},
+    "folder_id": {**_STR, "description": "List every registry of a folder (default: yc-registry:folderId, "
+                                         "then YC_FOLDER_ID)."},
+    "filter": {**_STR, "description": "API filter; only name=\"<registry_id>/<repository>\" is supported."},
+    "order_by": {**_STR, "description": "Comma-separated sort fields: name, digest, created_at, last_modified."},
+    "tag": {**_STR, "description": "Only images carrying this tag."},
+    "limit": {"type": "integer", "description": "Return at most this many images."},
+}
+
+GET_IMAGE_ARG_SPECS: dict[str, dict[str, Any]] = {
+    "image_id": {**_STR, "description": "The image with this id (other criteria given must match it too)."},
+    "repository_name": {**_STR, "description": "Search this repository, <registry_id>/<repository path> "
+                                               "(else the folder)."},
+    "tag": {**_STR, "description": "The image carrying this tag."},
+    "digest": {**_STR, "description": "The image with this manifest digest."},
+    "most_recent": {"type": "boolean", "description": "When several images match, take the newest instead of "
+                                                     "failing."},
+}
+
+BLOB_SPEC: dict[str, Any] = {
+    "type": "object",
+    "description": "A config or layer blob of an image.",
+    "properties": {
+        "id": {**_STR, "description": "Blob id."},
+        "digest": {**_STR, "description": "Blob digest, sha256:<hex>."},
+        "size": {"type": "integer", "description": "Blob size in bytes."},
+        "urls": {**_STR_LIST, "description": "URLs the blob can be fetched from, if any."},
+    },
+    "required": ["id", "digest", "size"],
+}
+
+
+def _object(specs: dict[str, dict[str, Any]], names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    missing = [name for name in names if name not in specs]
+    if missing:
+        raise KeyError(f"no schema description for {', '.join(missing)}")
+    return {name: dict(specs[name]) for name in names}
+
+
+def image_resource() -> dict[str, Any]:
+    """The Image resource: the dynamic resource's inputs and outputs, same names."""
+    outputs = {**IMAGE_FIELD_SPECS, **IMAGE_INPUT_SPECS, **IMAGE_EXTRA_OUTPUT_SPECS}
+    return {
+        "description": "An existing Container Registry image, adopted by image_id, or by repository_name with tag "
+                       "or digest. Nothing is created in the cloud; destroy (or a replacement) deletes the image "
+                       "and waits for the delete operation. `pulumi import yc-registry:index:Image <name> <image "
+                       "id>` adopts an image by id.",
+        "inputProperties": _object(IMAGE_INPUT_SPECS, image_rules.INPUT_FIELDS),
+        "properties": _object(outputs, image_rules.OUTPUT_FIELDS),
+        "required": [name for name in IMAGE_OUTPUT_FIELDS if name != "config"],
+    }
+
+
+def cleanup_resource() -> dict[str, Any]:
+    """The ImageCleanup resource: the dynamic resource's inputs and outputs, same names."""
+    inputs = _object(cleanup_fields.INPUT_SPECS, cleanup_fields.INPUT_FIELDS)
+    outputs = _object({**cleanup_fields.INPUT_SPECS, **cleanup_fields.OUTPUT_SPECS}, cleanup_fields.OUTPUT_FIELDS)
+    return {
+        "description": "Deletes the images of a repository (or of every repository of a registry) that no keep "
+                       "rule protects, on create and whenever the rules change; any keep rule wins. With dry_run "
+                       "it only reports what it would delete. Destroying it deletes nothing.",
+        "inputProperties": inputs,
+        "properties": outputs,
+        "required": list(cleanup_fields.REQUIRED_OUTPUTS),
+    }
+
+
+def function(description: str, args: dict[str, dict[str, Any]], outputs: dict[str, Any],
+             required_out: list[str]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "inputs": {"properties": args},
+        "outputs": {"properties": outputs, "required": required_out},
+    }
+
+
+def build_schema(version: str) -> dict[str, Any]:
+    """The whole package schema as a dict (``json.dumps`` it for GetSchema)."""
+    config_vars = {name: {"type": typ, "description": desc, **({"secret": True} if secret else {})}
+                   for name, (typ, secret, desc) in CONFIG.items()}
+    image_info = {
+        "type": "object",
+        "description": "One image, as the lookups return it.",
+        "properties": _object(IMAGE_FIELD_SPECS, IMAGE_OUTPUT_FIELDS),
+        "required": [name for name in IMAGE_OUTPUT_FIELDS if name != "config"],
+    }
+    return {
+        "name": PACKAGE,
+        "displayName": "Yandex Cloud Container Registry images",
+        "version": version,
+        "description": "Find, adopt and clean up Yandex Cloud Container Registry images.",
+        "keywords": ["pulumi", "yandex", "container-registry", "category/cloud"],
+        "license": "Apache-2.0",
+        "meta": {"moduleFormat": "(.*)"},
+        "config": {"variables": config_vars},
+        "provider": {
+            "description": "The yc-registry provider: where the registry API is and how to authenticate.",
+            "inputProperties": {name: dict(spec) for name, spec in config_vars.items()},
+        },
+        "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info},
+        "resources": {IMAGE_TOKEN: image_resource(), CLEANUP_TOKEN: cleanup_resource()},
+        "functions": {
+            GET_IMAGES_TOKEN: function(
+                "Images of a repository, registry or folder (precedence in that order), optionally only those "
+                "carrying a tag, in the API's order.",
+                _object(GET_IMAGES_ARG_SPECS, GET_IMAGES_ARGS),
+                {"images": {"type": "array", "items": {"$ref": f"#/types/{IMAGE_INFO_TYPE}"},
+                            "description": "The images found."}},
+                ["images"]),
+            GET_IMAGE_TOKEN: function(
+                "Exactly one image: by id, or by tag / digest / most_recent in a repository (else in the folder). "
+                "Fails when nothing matched, or when several did (naming their ids).",
+                _object(GET_IMAGE_ARG_SPECS, GET_IMAGE_ARGS),
+                _object(IMAGE_FIELD_SPECS, IMAGE_OUTPUT_FIELDS),
+                [name for name in IMAGE_OUTPUT_FIELDS if name != "config"]),
+        },
+        "language": {
+            "python": {"packageName": "pulumi_yc_registry_native"},
+            "nodejs": {"packageName": "@pulumi-yc-registry/yc-registry"},
+        },
+    }
+
+
+def schema_json(version: str) -> str:
+    """The schema as GetSchema returns it."""
+    return json.dumps(build_schema(version), indent=2, sort_keys=False)
+
+
+__all__ = sorted(["CLEANUP_TOKEN", "CONFIG", "FUNCTION_TOKENS", "GET_IMAGES_ARGS", "GET_IMAGES_TOKEN",
+                  "GET_IMAGE_ARGS", "GET_IMAGE_TOKEN", "IMAGE_TOKEN", "PACKAGE", "RESOURCE_TOKENS",
+                  "SECRET_CONFIG", "build_schema", "schema_json"])

@@ -1,0 +1,266 @@
+"""The native plugin driven over the ResourceProvider protocol, as the engine drives it, against the fake."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2
+
+from yc_registry_provider import RegistryClient, resolve_settings
+from yc_registry_provider.lifecycle import image as image_rules
+from yc_registry_provider.lookups import find_image, find_images
+from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS
+
+from plugin_support import (PROGRESS_INTERVAL, FakeEngine, NativePlugin, Registry, plugin_env, secret, struct_to_dict,
+                       urn)
+
+IMAGE = "yc-registry:index:Image"
+CLEANUP = "yc-registry:index:ImageCleanup"
+GET_IMAGES = "yc-registry:index:getImages"
+GET_IMAGE = "yc-registry:index:getImage"
+
+
+@pytest.fixture
+def client(registry: Registry) -> Any:
+    """A client of the test process aimed at the same fake: the Python functions' answers to compare with."""
+    with RegistryClient(resolve_settings({}, {}, registry.env)) as made:
+        yield made
+
+
+def as_json(value: Any) -> Any:
+    """Numbers compared as numbers (the wire has only floats); null properties dropped (the wire drops them)."""
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    return json.loads(json.dumps(value), parse_int=float)
+
+
+# -- schema and configuration ------------------------------------------------------------------------------------
+def test_plugin_starts_like_the_engine_starts_it(plugin: NativePlugin) -> None:
+    info = plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10)
+    assert info.version
+    assert plugin.startup_seconds < 15
+
+
+def test_get_schema_names_every_resource_and_function(plugin: NativePlugin) -> None:
+    reply = plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=10)
+    schema = json.loads(reply.schema)
+    assert schema["name"] == "yc-registry"
+    assert set(schema["resources"]) == {IMAGE, CLEANUP}
+    assert set(schema["functions"]) == {GET_IMAGES, GET_IMAGE}
+    assert set(schema["config"]["variables"]) == {"token", "endpoint", "serviceAccountKeyFile", "folderId",
+                                                  "plaintext"}
+    assert schema["config"]["variables"]["token"]["secret"] is True
+    assert schema["provider"]["inputProperties"]["token"]["secret"] is True
+    for token, resource in schema["resources"].items():
+        assert resource["description"], token
+        for section in ("inputProperties", "properties"):
+            for name, prop in resource[section].items():
+                assert prop.get("description"), f"{token}.{section}.{name} has no description"
+    for token, function in schema["functions"].items():
+        assert function["description"]
+        for part in ("inputs", "outputs"):
+            for name, prop in function[part]["properties"].items():
+                assert prop.get("description"), f"{token}.{part}.{name} has no description"
+    refs = {ref.split("/")[-1] for ref in _refs(schema)}
+    assert refs <= set(schema["types"])
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if "$ref" in node else []
+        return found + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_configure_refuses_plaintext_to_a_remote_host(fake_engine: FakeEngine) -> None:
+    other = NativePlugin(fake_engine.address, plugin_env())
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            other.configure({"endpoint": "example.com:443", "plaintext": True})
+        assert "not a loopback address" in str(caught.value.details())
+    finally:
+        other.close()
+
+
+def test_configure_accepts_config_variables_and_keeps_the_token_out_of_outputs(
+        fake_engine: FakeEngine, registry: Registry) -> None:
+    other = NativePlugin(fake_engine.address, plugin_env())
+    try:
+        other.configure({}, variables={"yc-registry:config:endpoint": registry.server.address,
+                                       "yc-registry:config:plaintext": "true",
+                                       "yc-registry:config:token": "t1.fake-demo-token"})
+        got = other.invoke(GET_IMAGE, {"image_id": registry.images["v1"]})
+        assert got["image_id"] == registry.images["v1"]
+        assert "fake-demo-token" not in json.dumps(got)
+    finally:
+        other.close()
+
+
+# -- functions -----------------------------------------------------------------------------------------------------
+def test_get_images_returns_what_the_python_function_returns(plugin: NativePlugin, registry: Registry,
+                                                             client: RegistryClient) -> None:
+    got = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository})
+    expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository)]
+    assert as_json(got["images"]) == as_json(expected)
+    assert len(got["images"]) == 5
+
+
+def test_get_images_by_tag_and_limit(plugin: NativePlugin, registry: Registry, client: RegistryClient) -> None:
+    got = plugin.invoke(GET_IMAGES, {"registry_id": registry.registry_id, "tag": "latest"})
+    assert [image["image_id"] for image in got["images"]] == [registry.images["v2"]]
+    limited = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository, "limit": 2})
+    expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository, limit=2)]
+    assert as_json(limited["images"]) == as_json(expected)
+
+
+def test_get_image_returns_what_the_python_function_returns(plugin: NativePlugin, registry: Registry,
+                                                            client: RegistryClient) -> None:
+    got = plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "tag": "latest"})
+    expected = find_image(client, repository_name=registry.repository, tag="latest").to_dict()
+    assert as_json(got) == as_json(expected)
+    assert set(got) == set(IMAGE_OUTPUT_FIELDS)
+    newest = plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "most_recent": True})
+    assert newest["image_id"] == registry.images["newest"]
+
+
+def test_get_image_errors_are_the_python_errors(plugin: NativePlugin, registry: Registry) -> None:
+    with pytest.raises(grpc.RpcError) as ambiguous:
+        plugin.invoke(GET_IMAGE, {"repository_name": registry.repository})
+    assert "5 images matched" in str(ambiguous.value.details())
+    with pytest.raises(grpc.RpcError) as missing:
+        plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "tag": "nope"})
+    assert 'no image matched tag "nope"' in str(missing.value.details())
+
+
+# -- the Image resource --------------------------------------------------------------------------------------------
+def test_check_reports_the_same_failures_as_the_rules(plugin: NativePlugin, registry: Registry) -> None:
+    bad = {"image_id": registry.images["v1"], "tag": "v1", "delete_timeout": -1.5}
+    reply = plugin.check(urn(IMAGE, "bad"), bad)
+    got = [(f.property, f.reason) for f in reply.failures]
+    assert got == image_rules.check_image(bad)
+    good = plugin.check(urn(IMAGE, "good"), {"repository_name": registry.repository, "tag": "v1",
+                                             "delete_timeout": 60})
+    assert not good.failures
+    assert struct_to_dict(good.inputs) == {"repository_name": registry.repository, "tag": "v1",
+                                           "delete_timeout": 60.0}
+
+
+def test_create_adopts_and_diff_update_follow_the_rules(plugin: NativePlugin, registry: Registry,
+                                                        client: RegistryClient) -> None:
+    inputs = {"repository_name": registry.repository, "tag": "v1"}
+    created = plugin.create(urn(IMAGE, "v1"), inputs)
+    outs = struct_to_dict(created.properties)
+    assert created.id == registry.images["v1"]
+    assert as_json(outs) == as_json(image_rules.adopt(client, inputs))
+    assert outs["adopted_by"] == inputs
+
+    same = plugin.diff(urn(IMAGE, "v1"), created.id, outs, inputs)
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    moved = plugin.diff(urn(IMAGE, "v1"), created.id, outs, {**inputs, "tag": "v2"})
+    assert moved.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert list(moved.replaces) == ["tag"]
+    assert moved.detailedDiff["tag"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+
+    # the same image named by id instead of by tag: a change, but no replacement (it would delete what it adopts)
+    renamed = plugin.diff(urn(IMAGE, "v1"), created.id, outs, {"image_id": registry.images["v1"]})
+    assert renamed.changes == provider_pb2.DiffResponse.DIFF_SOME and not list(renamed.replaces)
+
+    longer = {**inputs, "delete_timeout": 120}
+    timed = plugin.diff(urn(IMAGE, "v1"), created.id, outs, longer)
+    assert list(timed.diffs) == ["delete_timeout"] and not list(timed.replaces)
+    updated = struct_to_dict(plugin.update(urn(IMAGE, "v1"), created.id, outs, longer).properties)
+    assert updated["delete_timeout"] == 120.0
+    assert updated["digest"] == outs["digest"]
+
+
+def test_preview_create_touches_nothing(plugin: NativePlugin, registry: Registry) -> None:
+    calls = dict(registry.model.calls) if hasattr(registry.model, "calls") else None
+    reply = plugin.create(urn(IMAGE, "preview"), {"image_id": registry.images["mid"]}, preview=True)
+    assert reply.id == ""
+    assert struct_to_dict(reply.properties)["image_id"] == registry.images["mid"]
+    if calls is not None:
+        assert dict(registry.model.calls) == calls
+
+
+def test_read_with_only_an_id_imports_the_image(plugin: NativePlugin, registry: Registry,
+                                                client: RegistryClient) -> None:
+    image_id = registry.images["v2"]
+    reply = plugin.read(urn(IMAGE, "imported"), image_id)
+    assert reply.id == image_id
+    outs = struct_to_dict(reply.properties)
+    assert as_json({k: outs[k] for k in IMAGE_OUTPUT_FIELDS}) == as_json(client.get_image(image_id).to_dict())
+    assert struct_to_dict(reply.inputs) == {"image_id": image_id}
+    # the program's inputs for the import (the same id) diff clean against the imported state
+    assert plugin.diff(urn(IMAGE, "imported"), image_id, outs, {"image_id": image_id}).changes == \
+        provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_read_of_a_gone_image_says_so(plugin: NativePlugin) -> None:
+    reply = plugin.read(urn(IMAGE, "gone"), "crpnothere0000000000")
+    assert reply.id == ""
+
+
+def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
+        plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
+    image_id = registry.images["old"]
+    created = plugin.create(urn(IMAGE, "old"), {"image_id": image_id, "delete_timeout": 30})
+    outs = struct_to_dict(created.properties)
+    registry.model.knobs.operation_duration = 1.2
+    resource = urn(IMAGE, "old")
+    try:
+        started = time.monotonic()
+        plugin.delete(resource, image_id, outs)
+        elapsed = time.monotonic() - started
+    finally:
+        registry.model.knobs.operation_duration = 0.0
+    assert elapsed >= 1.0  # the Operation was waited on
+    assert image_id not in registry.model.images
+    messages = fake_engine.servicer.messages(resource)
+    assert any(m.startswith(f"deleting image {image_id}") for m in messages), messages
+    assert sum(m.startswith(f"still deleting image {image_id}") for m in messages) >= int(1.0 / PROGRESS_INTERVAL) - 2
+    assert any(m.startswith(f"deleted image {image_id}") for m in messages), messages
+    # a second delete (the image is gone) succeeds: already gone is not an error
+    plugin.delete(resource, image_id, outs)
+    assert any("already gone" in m for m in fake_engine.servicer.messages(resource))
+
+
+def test_secret_inputs_stay_secret(plugin: NativePlugin, registry: Registry) -> None:
+    reply = plugin.check(urn(IMAGE, "secret"), {"repository_name": registry.repository, "tag": secret("v1")})
+    wire = reply.inputs.fields["tag"].struct_value.fields
+    assert wire["value"].string_value == "v1" and "4dabf18193072939515e22adb298388d" in wire
+
+
+# -- the ImageCleanup resource ------------------------------------------------------------------------------------
+def test_cleanup_dry_run_then_run_reports_to_the_engine(plugin: NativePlugin, registry: Registry,
+                                                        fake_engine: FakeEngine) -> None:
+    failed = plugin.check(urn(CLEANUP, "all"), {"repository_name": registry.repository})
+    assert [f.property for f in failed.failures] == ["delete_all"]
+
+    inputs = {"repository_name": registry.repository, "keep_tags": ["v.*"], "keep_last": 1, "dry_run": True}
+    checked = plugin.check(urn(CLEANUP, "c"), inputs)
+    assert not checked.failures
+    before = set(registry.model.images)
+    dry = plugin.create(urn(CLEANUP, "c"), struct_to_dict(checked.inputs))
+    outs = struct_to_dict(dry.properties)
+    assert set(registry.model.images) == before
+    expected = sorted(i for i in before if i in {registry.images["mid"]})
+    assert sorted(outs["candidate_ids"]) == expected and outs["candidate_count"] == len(expected)
+
+    real = {**inputs, "dry_run": False}
+    assert list(plugin.diff(urn(CLEANUP, "c"), dry.id, outs, real).diffs) == ["dry_run"]
+    updated = struct_to_dict(plugin.update(urn(CLEANUP, "c"), dry.id, outs, real).properties)
+    assert updated["candidate_count"] == len(expected)
+    assert not set(expected) & set(registry.model.images)
+    assert any("cleanup of repository" in m for m in fake_engine.servicer.messages(urn(CLEANUP, "c")))
+    plugin.delete(urn(CLEANUP, "c"), dry.id, updated)  # deletes nothing more
+    assert registry.images["v1"] in registry.model.images

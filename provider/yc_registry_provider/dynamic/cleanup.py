@@ -1,0 +1,81 @@
+"""ImageCleanupProvider: the dynamic provider of ``pulumi-python:dynamic/yc-registry:ImageCleanup``.
+
+This module path is a compatibility promise (existing stacks reference it in ``__provider``): never move it.
+No state on ``self``: config lives in ``_config``, clients are made and closed inside each method.
+
+Progress during a long delete. The engine starts the dynamic plugin (``python -u -m pulumi.dynamic <engine
+address>``) and forwards every line the plugin writes to **stderr** to the CLI as an info message while the
+operation runs (``sdk/go/common/resource/plugin/plugin.go``, ``runtrace``: ``Diag.Infoerrf(StreamMessage(""...))``).
+``pulumi.dynamic`` ignores the engine address and configures pulumi's runtime without an engine, so
+``pulumi.log.info`` in the plugin prints ``info: <message>`` to stderr: that is the channel that reaches the user.
+It carries no resource URN (a dynamic provider is never told its URN), so every line names the scope itself.
+Should a future ``pulumi.dynamic`` wire the engine in, ``pulumi.log`` sends the same lines to it instead.
+Each line also goes to the ``yc_registry_provider.cleanup`` Python logger for anyone who configures logging.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
+                            ResourceProvider, UpdateResult)
+
+from ..cleanup import ProgressEvent
+from ..lifecycle import cleanup as rules
+from . import _config
+
+log = logging.getLogger("yc_registry_provider.cleanup")
+PREFIX = "yc-registry ImageCleanup: "
+
+
+def report_progress(event: ProgressEvent) -> None:
+    """Send one progress event to the user (stderr of the plugin -> the CLI) and to Python logging."""
+    text = PREFIX + event.message
+    if event.kind == "throttled":
+        log.warning("%s", event.message)
+        pulumi.log.warn(text)
+    else:
+        log.info("%s", event.message)
+        pulumi.log.info(text)
+
+
+class ImageCleanupProvider(ResourceProvider):
+    """Shows what a cleanup would delete (create, update, refresh); runs the cleanup on delete."""
+
+    serialize_as_secret_always = False  # holds nothing secret: keep __provider plain and stable
+
+    def configure(self, req: ConfigureRequest) -> None:
+        _config.store(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = rules.check(news)
+        inputs = rules.normalize_inputs(news) if not failures else dict(news)
+        return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        with _config.client() as backend:
+            id_, outs = rules.create(backend, props)
+        return CreateResult(id_, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with _config.client() as backend:
+            found, outs, inputs = rules.read(backend, id_, props)
+        return ReadResult(found, outs, inputs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        plan = rules.diff(olds, news)
+        return DiffResult(changes=plan.has_changes, replaces=plan.replaces, stables=[],
+                          delete_before_replace=False)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with _config.client() as backend:
+            return UpdateResult(rules.update(backend, news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        with _config.client() as backend:
+            rules.delete(backend, props, progress=report_progress)
+
+
+__all__ = ["ImageCleanupProvider", "report_progress"]

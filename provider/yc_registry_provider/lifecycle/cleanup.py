@@ -1,0 +1,202 @@
+"""The ImageCleanup resource's rules: check, create/read/update outputs, diff, delete. Plain dicts in and out.
+
+An ImageCleanup changes nothing in the cloud while it exists. Its outputs show what a cleanup would delete *now*
+(``candidate_count`` and the first ``candidate_ids``, recomputed at create, update and refresh); the cleanup itself
+runs when the resource is deleted: on ``pulumi destroy``, and also when the resource is removed from the program or
+replaced (a dynamic or native provider cannot tell those apart).
+
+Diff: a change of scope (``repository_name``, ``registry_id``) **replaces** the resource, so the old scope is cleaned
+when the old resource goes. That is what an ImageCleanup depending on a registry needs when the registry itself is
+replaced: the old registry is emptied before it is deleted. Every other input (the rules, ``dry_run``,
+``concurrency``, ``timeout``) updates in place and changes nothing in the cloud.
+
+The resource id is ``cleanup-<repository_name or registry_id>``: deterministic, and stable because the scope never
+changes in place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+from ..backend import ImageBackend
+from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
+from ..cleanup.engine import PREVIEW_IDS
+from ..errors import InvalidArgumentError, NotFoundError
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "not known yet" value during preview
+SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id")
+RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all")
+BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout")
+INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
+RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids")
+OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
+DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_tags": [], "keep_last": 0,
+                            "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
+                            "concurrency": None, "timeout": None}
+_INTS = ("keep_last", "concurrency")
+# Stand-ins for values not known yet (preview): each passes its own validation and counts as a rule when one.
+_PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry_id": "unknown", "keep_tags": ["x"],
+                                 "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
+                                 "dry_run": False, "concurrency": 1, "timeout": 1.0}
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _unknown(value: Any) -> bool:
+    """The engine's "not known yet": the UNKNOWN string, or pulumi's ``Unknown`` object (keep_unknowns=True)."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if type(value).__name__ == "Unknown" and type(value).__module__.startswith("pulumi"):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_unknown(item) for item in value)
+    return False
+
+
+def _number(name: str, value: Any) -> Any:
+    """The engine sends every number as a float: integral floats become ints where an int is meant."""
+    if name in _INTS and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if name == "timeout" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the input fields that are given (``__provider`` and outputs dropped); numbers as the rules mean them."""
+    result: dict[str, Any] = {}
+    for name in INPUT_FIELDS:
+        value = inputs.get(name)
+        if not _given(value):
+            continue
+        if name == "keep_tags" and isinstance(value, tuple):
+            value = list(value)
+        result[name] = value if _unknown(value) else _number(name, value)
+    return result
+
+
+def with_defaults(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Every input field, defaults filled in (``keep_tags`` None and [] are the same rule)."""
+    given = normalize_inputs(inputs)
+    return {name: given.get(name, DEFAULTS[name]) for name in INPUT_FIELDS}
+
+
+def rules_from(inputs: Mapping[str, Any]) -> CleanupRules:
+    """Validated CleanupRules from plain inputs (raises InvalidArgumentError naming the field)."""
+    return CleanupRules(**normalize_inputs(inputs))
+
+
+def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The rule the inputs break, as [(field, reason)]; empty when fine.
+
+    No keep rule without ``delete_all=True`` is refused here, before anything runs. Values not known yet
+    (preview) are replaced by stand-ins that pass, so the known ones are still checked.
+    """
+    given = normalize_inputs(inputs)
+    unknown = [name for name, value in given.items() if _unknown(value)]
+    if unknown and "keep_tags" in unknown and isinstance(given["keep_tags"], list):
+        given["keep_tags"] = [_PLACEHOLDERS["keep_tags"][0] if _unknown(tag) else tag for tag in given["keep_tags"]]
+        unknown.remove("keep_tags")
+    for name in unknown:
+        given[name] = _PLACEHOLDERS[name]
+    try:
+        CleanupRules(**given)
+    except InvalidArgumentError as exc:
+        return [(exc.field, str(exc))]
+    except TypeError as exc:  # a value of the wrong shape the rules did not anticipate
+        return [("keep_tags" if "keep_tags" in str(exc) else "repository_name", f"invalid input: {exc}")]
+    return []
+
+
+def resource_id(inputs: Mapping[str, Any]) -> str:
+    """``cleanup-<repository_name>`` or ``cleanup-<registry_id>``."""
+    given = normalize_inputs(inputs)
+    return f"cleanup-{given.get('repository_name') or given.get('registry_id')}"
+
+
+def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str]) -> dict[str, Any]:
+    """Every input field (absent ones None) plus what a cleanup would delete now."""
+    given = normalize_inputs(inputs)
+    outs: dict[str, Any] = {name: given.get(name) for name in INPUT_FIELDS}
+    outs["candidate_count"] = count
+    outs["candidate_ids"] = list(ids)
+    return outs
+
+
+def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None,
+               limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
+    """How many images a cleanup would delete now and the first ``limit`` ids; (0, []) for a scope that is gone."""
+    try:
+        return preview(backend, rules_from(inputs), now=now, limit=limit)
+    except NotFoundError:
+        return 0, []
+
+
+def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """(id, outputs): nothing changes in the cloud; the outputs show the current candidates."""
+    count, ids = candidates(backend, inputs, now)
+    return resource_id(inputs), outputs_for(inputs, count, ids)
+
+
+def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
+         now: datetime | None = None) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Refresh: (id, outputs, inputs) with the candidates recomputed; the resource always stays in state."""
+    count, ids = candidates(backend, props, now)
+    return resource_id_ or resource_id(props), outputs_for(props, count, ids), normalize_inputs(props)
+
+
+@dataclass(frozen=True)
+class DiffPlan:
+    """What a diff decided: ``changed`` fields, of which ``replaces`` force a replacement (scope changes)."""
+
+    changed: list[str] = field(default_factory=list)
+    replaces: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changed)
+
+
+def _same(old: Any, new: Any) -> bool:
+    if _unknown(old) or _unknown(new):
+        return False  # not known yet: assume it changes
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool) \
+            and not isinstance(new, bool):
+        return math.isclose(float(old), float(new))
+    return old == new
+
+
+def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
+    """Compare inputs (defaults filled in); a scope change replaces, everything else updates in place."""
+    old, new = with_defaults(old_props), with_defaults(new_inputs)
+    changed = [name for name in INPUT_FIELDS if not _same(old[name], new[name])]
+    return DiffPlan(changed=changed, replaces=[name for name in changed if name in SCOPE_FIELDS])
+
+
+def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """In-place update (rules changed): nothing changes in the cloud; candidates recomputed under the new rules."""
+    count, ids = candidates(backend, new_inputs, now)
+    return outputs_for(new_inputs, count, ids)
+
+
+def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: ProgressCallback | None = None,
+           now: datetime | None = None) -> CleanupReport:
+    """Run the cleanup recorded in ``props``; raises CleanupFailedError (with the summary) unless all went.
+
+    With ``dry_run`` nothing is deleted and the report says what would have gone. What was deleted stays
+    deleted when it fails: the resource stays in state and the next delete continues from what is left.
+    """
+    report = run_cleanup(backend, rules_from(props), now=now, progress=progress)
+    return report.raise_for_failures()
+
+
+__all__ = sorted([
+    "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
+    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "create", "delete", "diff", "normalize_inputs",
+    "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
+])

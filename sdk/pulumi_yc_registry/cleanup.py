@@ -1,0 +1,75 @@
+"""ImageCleanup: empties a repository or registry (by rules) when it is destroyed; and the same as a function.
+
+Declare it with ``depends_on`` the registry (or repository) it empties, so that ``pulumi destroy`` deletes it,
+and so runs the cleanup, before the registry. While it exists nothing is deleted: its outputs show what a destroy
+would delete now (``candidate_count``, ``candidate_ids``), recomputed at create, update and refresh.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import pulumi
+import pulumi.dynamic
+
+from yc_registry_provider.cleanup import CleanupFailedError, CleanupReport, ProgressEvent, cleanup_images
+from yc_registry_provider.dynamic.cleanup import ImageCleanupProvider
+from yc_registry_provider.lifecycle.cleanup import OUTPUT_FIELDS
+
+from ._pickling import pickler_restored
+
+
+def _as_int(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCleanup"):
+    """Deletes the images of one repository (``repository_name``) or registry (``registry_id``) on destroy.
+
+    Any keep rule protects an image: ``keep_tags`` (regular expressions matched against whole tags),
+    ``keep_last`` (newest N per repository), ``older_than`` (``"30d"``: younger images are kept),
+    ``untagged_only``. With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
+    ``concurrency`` (1 to 50, default 10) bounds deletes in flight; ``timeout`` (seconds) bounds the whole run.
+
+    A change of scope replaces the resource (the old scope is cleaned when the old resource goes); any other
+    change updates in place and deletes nothing. Removing the resource from the program runs its cleanup at the
+    next ``pulumi up``, as destroy does: switch to ``dry_run=True`` first to drop it without deleting images.
+    If some images cannot be deleted, destroy fails with a summary and the resource stays in the stack;
+    what was deleted stays deleted, and running destroy again continues with what is left.
+    """
+
+    repository_name: pulumi.Output[Optional[str]]
+    registry_id: pulumi.Output[Optional[str]]
+    keep_tags: pulumi.Output[Optional[list]]
+    keep_last: pulumi.Output[Optional[int]]
+    older_than: pulumi.Output[Optional[str]]
+    untagged_only: pulumi.Output[Optional[bool]]
+    delete_all: pulumi.Output[Optional[bool]]
+    dry_run: pulumi.Output[Optional[bool]]
+    concurrency: pulumi.Output[Optional[int]]
+    timeout: pulumi.Output[Optional[float]]
+    candidate_count: pulumi.Output[int]
+    candidate_ids: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, *, repository_name: pulumi.Input[Optional[str]] = None,
+                 registry_id: pulumi.Input[Optional[str]] = None,
+                 keep_tags: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
+                 keep_last: pulumi.Input[int] = 0, older_than: pulumi.Input[Optional[str]] = None,
+                 untagged_only: pulumi.Input[bool] = False, delete_all: pulumi.Input[bool] = False,
+                 dry_run: pulumi.Input[bool] = False, concurrency: pulumi.Input[Optional[int]] = None,
+                 timeout: pulumi.Input[Optional[float]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        props: dict[str, Any] = {name: None for name in OUTPUT_FIELDS}  # outputs exist on the object (#2931)
+        props.update(repository_name=repository_name, registry_id=registry_id,
+                     keep_tags=list(keep_tags) if isinstance(keep_tags, tuple) else keep_tags,
+                     keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
+                     delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
+        with pickler_restored():
+            super().__init__(ImageCleanupProvider(), resource_name, props, opts)
+        # The engine returns every number as a float: give programs ints.
+        self.candidate_count = self.candidate_count.apply(_as_int)
+        self.keep_last = self.keep_last.apply(_as_int)
+        self.concurrency = self.concurrency.apply(_as_int)
+
+
+__all__ = ["CleanupFailedError", "CleanupReport", "ImageCleanup", "ProgressEvent", "cleanup_images"]

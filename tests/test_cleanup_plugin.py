@@ -1,0 +1,315 @@
+"""ImageCleanup driven exactly as the engine drives it: a real `python -m pulumi.dynamic` process, Configure'd at
+the embedded fake, fed registrations captured from a program under mocks. The plugin's stderr (the channel the
+engine forwards to the CLI) is captured to check that progress reaches the user."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import os
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import grpc
+import pytest
+from pulumi.runtime.proto import provider_pb2
+
+from harness import REPO_ROOT, DynamicPlugin, FakeCloud, RecordingMocks, run_program
+from harness.plugin import UNKNOWN, urn
+from pulumi_yc_registry.cleanup import ImageCleanup
+from yc_registry_provider.fake import DEMO_TOKEN, add_image
+
+TYPE = "pulumi-python:dynamic/yc-registry:ImageCleanup"
+URN = urn(TYPE, "cleanup")
+NOW = datetime.now(timezone.utc)
+_names = itertools.count(1)
+
+
+# -- fixtures and builders ----------------------------------------------------------------------------
+class CapturedPlugin:
+    """A DynamicPlugin whose stderr is drained into ``lines`` (what the engine would show the user)."""
+
+    def __init__(self, plugin: DynamicPlugin) -> None:
+        self.plugin = plugin
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.plugin.process.stderr is not None
+        for raw in iter(self.plugin.process.stderr.readline, b""):
+            self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+
+    def wait_for(self, needle: str, timeout: float = 5.0) -> list[str]:
+        """The captured lines containing ``needle``, waiting a little for them to arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line for line in self.lines if needle in line]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def plugin(module_cloud: FakeCloud) -> Iterator[CapturedPlugin]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("YC_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "tests"), env.get("PYTHONPATH", "")]))
+    started = DynamicPlugin(env=env, python=sys.executable)
+    try:
+        started.configure(module_cloud.config)
+        yield CapturedPlugin(started)
+    finally:
+        started.close()
+
+
+@pytest.fixture
+def cloud(module_cloud: FakeCloud) -> Iterator[FakeCloud]:
+    """The module's fake, with its knobs reset after each test."""
+    yield module_cloud
+    knobs = module_cloud.model.knobs
+    knobs.read_only, knobs.operation_duration = False, 0.0
+    knobs.failing_images.clear()
+
+
+def registered(**kwargs: Any) -> dict[str, Any]:
+    """The inputs of ``ImageCleanup("cleanup", **kwargs)`` exactly as pulumi.dynamic.Resource registers them."""
+    mocks = RecordingMocks()
+    run_program(lambda: ImageCleanup("cleanup", **kwargs), mocks)
+    (resource,) = mocks.resources
+    assert resource.typ == TYPE
+    return resource.inputs
+
+
+def repo_with(cloud: FakeCloud, *tag_sets: tuple[str, ...], age_days: int = 100) -> tuple[str, list[str]]:
+    """A new repository with one image per tag set, oldest first, a day apart; returns its name and the ids."""
+    path = f"clean{next(_names)}"
+    start = NOW - timedelta(days=age_days)
+    ids = [add_image(cloud.model, cloud.registry_id, path, tags=tags, created_at=start + timedelta(days=n)).id
+           for n, tags in enumerate(tag_sets)]
+    return f"{cloud.registry_id}/{path}", ids
+
+
+def create(plugin: CapturedPlugin, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+    """Check then Create, as the engine does on `pulumi up`; returns (checked inputs, create response)."""
+    inputs, failures = plugin.plugin.check(URN, {}, registered(**kwargs))
+    assert failures == []
+    return inputs, plugin.plugin.create(URN, inputs)
+
+
+def remaining(cloud: FakeCloud, ids: list[str]) -> list[str]:
+    return [image_id for image_id in ids if image_id in cloud.model.images]
+
+
+# -- Check --------------------------------------------------------------------------------------------
+def test_check_normalizes_and_keeps_provider(plugin: CapturedPlugin) -> None:
+    news = registered(repository_name="crp1/app", keep_last=3, keep_tags=["v.*"], timeout=60)
+    inputs, failures = plugin.plugin.check(URN, {}, news)
+    assert failures == []
+    assert inputs == {"repository_name": "crp1/app", "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
+                      "delete_all": False, "dry_run": False, "timeout": 60, "__provider": news["__provider"]}
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"keep_last": 1}, "repository_name"),
+    ({"repository_name": "crp1/app", "registry_id": "crp1", "keep_last": 1}, "repository_name"),
+    ({"repository_name": "crp1/app"}, "delete_all"),
+    ({"registry_id": "crp1"}, "delete_all"),
+    ({"repository_name": "crp1/Bad_Name", "keep_last": 1}, "repository_name"),
+    ({"registry_id": "x" * 51, "keep_last": 1}, "registry_id"),
+    ({"repository_name": "crp1/app", "keep_last": -1}, "keep_last"),
+    ({"repository_name": "crp1/app", "older_than": "3 days"}, "older_than"),
+    ({"repository_name": "crp1/app", "keep_tags": ["ok", "("]}, "keep_tags[1]"),
+    ({"repository_name": "crp1/app", "delete_all": True, "concurrency": 99}, "concurrency"),
+    ({"repository_name": "crp1/app", "delete_all": True, "timeout": -5}, "timeout"),
+])
+def test_check_refuses_naming_the_field(plugin: CapturedPlugin, kwargs: dict[str, Any], field: str) -> None:
+    _, failures = plugin.plugin.check(URN, {}, registered(**kwargs))
+    assert [prop for prop, _ in failures] == [field], failures
+
+
+def test_check_refusal_of_no_rule_explains(plugin: CapturedPlugin) -> None:
+    _, failures = plugin.plugin.check(URN, {}, registered(registry_id="crp1"))
+    (reason,) = [why for _, why in failures]
+    assert "would delete every image of registry crp1" in reason and "delete_all" in reason
+
+
+def test_check_lets_unknowns_pass_but_checks_the_known(plugin: CapturedPlugin) -> None:
+    news = registered(registry_id="crp1", keep_last=2)
+    _, failures = plugin.plugin.check(URN, {}, {**news, "registry_id": UNKNOWN})
+    assert failures == []
+    _, failures = plugin.plugin.check(URN, {}, {**news, "registry_id": UNKNOWN, "older_than": "soon"})
+    assert [prop for prop, _ in failures] == ["older_than"]
+
+
+# -- Create and Read ------------------------------------------------------------------------------------
+def test_create_shows_candidates_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    # given six images: two tagged release, the rest not
+    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
+    before = set(cloud.model.images)
+    # when created with keep_tags release-* and keep_last 1
+    _, created = create(plugin, repository_name=repo, keep_tags=["release-.*"], keep_last=1)
+    # then the outputs show what a destroy would delete (oldest first); nothing is deleted
+    outs = created.properties
+    assert created.id == f"cleanup-{repo}"
+    assert outs["candidate_count"] == 3 and outs["candidate_ids"] == [ids[1], ids[2], ids[3]]
+    assert outs["keep_tags"] == ["release-.*"] and outs["keep_last"] == 1 and outs.get("registry_id") is None
+    assert "__provider" in outs
+    assert set(cloud.model.images) == before
+
+
+def test_read_refreshes_the_candidates(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, ids = repo_with(cloud, (), ())
+    inputs, created = create(plugin, repository_name=repo, untagged_only=True)
+    assert created.properties["candidate_count"] == 2
+    # when another untagged image arrives and one is deleted out of band, then a refresh shows it
+    path = repo.split("/", 1)[1]
+    new = add_image(cloud.model, cloud.registry_id, path, created_at=NOW - timedelta(days=1)).id
+    cloud.model.delete_image(ids[0])
+    read = plugin.plugin.read(URN, created.id, created.properties)
+    assert read.id == created.id
+    assert read.properties["candidate_count"] == 2 and read.properties["candidate_ids"] == [ids[1], new]
+    assert read.inputs is not None and read.inputs["repository_name"] == repo and read.inputs["untagged_only"]
+    # and a scope with nothing left reads as zero candidates, the resource staying in state
+    cloud.model.delete_image(ids[1])
+    cloud.model.delete_image(new)
+    empty = plugin.plugin.read(URN, created.id, created.properties)
+    assert empty.id == created.id and empty.properties["candidate_count"] == 0
+
+
+# -- Diff and Update ------------------------------------------------------------------------------------
+def test_diff_no_change_despite_float_numbers(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, _ = repo_with(cloud, ())
+    inputs, created = create(plugin, repository_name=repo, keep_last=2, concurrency=4, timeout=30)
+    reply = plugin.plugin.diff(URN, created.id, created.properties, inputs)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_NONE and list(reply.replaces) == []
+
+
+def test_rule_change_updates_in_place_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, ids = repo_with(cloud, ("v1",), (), ("v2",), ())
+    _, created = create(plugin, repository_name=repo, untagged_only=True)
+    assert created.properties["candidate_ids"] == [ids[1], ids[3]]
+    news, _ = plugin.plugin.check(URN, {}, registered(repository_name=repo, keep_last=1, dry_run=True))
+    reply = plugin.plugin.diff(URN, created.id, created.properties, news)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == []
+    updated = plugin.plugin.update(URN, created.id, created.properties, news)
+    assert updated.properties["candidate_ids"] == ids[:3] and updated.properties["dry_run"] is True
+    assert updated.properties["untagged_only"] is False and updated.properties["keep_last"] == 1
+    assert remaining(cloud, ids) == ids
+
+
+def test_scope_change_replaces(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, _ = repo_with(cloud, ())
+    other, _ = repo_with(cloud, ())
+    _, created = create(plugin, repository_name=repo, delete_all=True)
+    news, _ = plugin.plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
+    reply = plugin.plugin.diff(URN, created.id, created.properties, news)
+    assert list(reply.replaces) == ["repository_name"] and not reply.deleteBeforeReplace
+    unknown = {**news, "repository_name": UNKNOWN}
+    assert list(plugin.plugin.diff(URN, created.id, created.properties, unknown).replaces) == ["repository_name"]
+
+
+# -- Delete -----------------------------------------------------------------------------------------------
+def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: CapturedPlugin,
+                                                                  cloud: FakeCloud) -> None:
+    # given a repository with protected and unprotected images, and another repository
+    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("latest",), ())
+    _, bystanders = repo_with(cloud, (), ())
+    _, created = create(plugin, repository_name=repo, keep_tags=["release-.*", "latest"], concurrency=2)
+    assert created.properties["candidate_count"] == 4
+    # when destroyed
+    plugin.plugin.delete(URN, created.id, created.properties)
+    # then exactly the candidates are gone, the protected and the other repository's images stay
+    assert remaining(cloud, ids) == [ids[0], ids[4]]
+    assert remaining(cloud, bystanders) == bystanders
+    # and progress reached the plugin's stderr (forwarded by the engine to the CLI)
+    assert plugin.wait_for(f"info: yc-registry ImageCleanup: cleanup of repository {repo}: deleting 4 images")
+    (done,) = plugin.wait_for(f"Cleanup of repository {repo}: 4 of 6 images selected")
+    assert done.startswith("info: ") and "deleted 4, already gone 0, skipped 0, failed 0" in done
+    # and a second destroy (nothing left to select) is fine
+    plugin.plugin.delete(URN, created.id, created.properties)
+
+
+def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: CapturedPlugin,
+                                                                   cloud: FakeCloud) -> None:
+    from yc_registry_provider.fake import add_registry
+
+    registry = add_registry(cloud.model, name="scoped")
+    kept, gone = [], []
+    for path in ("api", "web"):
+        ids = [add_image(cloud.model, registry.id, path, created_at=NOW - timedelta(days=10 - n)).id for n in range(3)]
+        gone += ids[:2]
+        kept.append(ids[2])
+    _, created = create(plugin, registry_id=registry.id, keep_last=1)
+    assert created.id == f"cleanup-{registry.id}" and created.properties["candidate_count"] == 4
+    plugin.plugin.delete(URN, created.id, created.properties)
+    assert remaining(cloud, gone) == [] and remaining(cloud, kept) == kept
+
+
+def test_dry_run_deletes_nothing_and_says_what_would_go(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, ids = repo_with(cloud, (), ())
+    _, created = create(plugin, repository_name=repo, delete_all=True, dry_run=True)
+    plugin.plugin.delete(URN, created.id, created.properties)
+    assert remaining(cloud, ids) == ids
+    (line,) = plugin.wait_for(f"Cleanup of repository {repo} (dry run)")
+    assert "would delete 2" in line and "nothing deleted" in line
+
+
+def test_read_only_registry_explains_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    repo, ids = repo_with(cloud, (), (), ())
+    _, created = create(plugin, repository_name=repo, delete_all=True)
+    cloud.model.knobs.read_only = True
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.plugin.delete(URN, created.id, created.properties)
+    # then the Delete RPC fails (the engine keeps the resource in state) with the plain explanation
+    details = caught.value.details()
+    assert "CleanupFailedError" in details and "read-only since 2026-11-10" in details
+    assert "deleted 0" in details and "run the cleanup again to continue" in details
+    assert remaining(cloud, ids) == ids
+
+
+def test_interrupted_cleanup_continues_on_the_next_destroy(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    # given five candidates, one of which the cloud fails to delete
+    repo, ids = repo_with(cloud, (), (), (), (), ())
+    _, created = create(plugin, repository_name=repo, delete_all=True)
+    cloud.model.knobs.failing_images.add(ids[2])
+    # when destroyed, then it fails with a summary naming the image and why; the others are gone for good
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.plugin.delete(URN, created.id, created.properties)
+    details = caught.value.details()
+    assert "deleted 4, already gone 0, skipped 0, failed 1" in details
+    assert ids[2] in details and "injected failure" in details
+    assert remaining(cloud, ids) == [ids[2]]
+    # when the trouble is gone and destroy runs again (same state), then it continues with what is left
+    cloud.model.knobs.failing_images.clear()
+    plugin.plugin.delete(URN, created.id, created.properties)
+    assert remaining(cloud, ids) == []
+
+
+def test_timeout_stops_the_run_and_the_next_run_continues(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+    # given deletes that take 0.3 s each, one at a time, and a 0.5 s timeout
+    repo, ids = repo_with(cloud, (), (), (), (), (), ())
+    _, created = create(plugin, repository_name=repo, delete_all=True, concurrency=1, timeout=0.5)
+    cloud.model.knobs.operation_duration = 0.3
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.plugin.delete(URN, created.id, created.properties)
+    details = caught.value.details()
+    # images not started in time are "not attempted"; one whose delete operation outlived the deadline "failed"
+    assert "the timeout ran out" in details or "not done in time" in details, details
+    assert "what was deleted stays deleted; run the cleanup again to continue" in details
+    assert remaining(cloud, ids), "a 0.5 s budget cannot delete six 0.3 s deletes one at a time"
+    # when run again with fast deletes, then the rest goes
+    cloud.model.knobs.operation_duration = 0.0
+    plugin.plugin.delete(URN, created.id, created.properties)
+    assert remaining(cloud, ids) == []
+
+
+# -- __provider ------------------------------------------------------------------------------------------
+def test_provider_is_a_small_token_free_reference() -> None:
+    serialized = registered(repository_name="crp1/app", delete_all=True)["__provider"]
+    decoded = base64.b64decode(serialized)
+    assert len(serialized) < 300
+    assert b"yc_registry_provider.dynamic.cleanup" in decoded and b"ImageCleanupProvider" in decoded
+    assert DEMO_TOKEN.encode() not in decoded

@@ -21,6 +21,6 @@ def test_sdk_exports_the_lookup_and_resource_api_and_every_error() -> None:
     from yc_registry_provider import errors
 
     wanted = {"Image", "ImageInfo", "BlobInfo", "GetImagesResult", "get_image", "get_image_output", "get_images",
-              "get_images_output"}
+              "get_images_output", "ImageCleanup", "cleanup_images", "CleanupReport", "CleanupFailedError"}
     error_names = {n for n in errors.__all__ if isinstance(getattr(errors, n), type)}
     assert wanted | error_names <= set(sdk.__all__)

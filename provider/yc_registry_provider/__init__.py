@@ -7,7 +7,7 @@ the cleanup engine and the embedded fake registry (`yc_registry_provider.fake`).
 from .backend import DeleteResult, ImageBackend
 from .client import DEFAULT_DELETE_TIMEOUT, RegistryClient
 from .config import Secret, Settings, resolve_settings
-from .errors import (AmbiguousMatchError, ApiError, ConfigurationError, FailedPreconditionError,
+from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, ConfigurationError, FailedPreconditionError,
                      InvalidArgumentError, NoMatchError, NotFoundError, OperationError, OperationFailedError,
                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
                      SelectionError, ThrottledError, TransientError, UnauthenticatedError, UnavailableError)
@@ -18,6 +18,7 @@ __all__ = [
     "AmbiguousMatchError",
     "ApiError",
     "BlobInfo",
+    "CleanupFailedError",
     "ConfigurationError",
     "DEFAULT_DELETE_TIMEOUT",
     "DeleteResult",

@@ -7,7 +7,7 @@ the Container Registry client implements it today, a Cloud Registry one can sit 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from .models import ImageInfo
 
@@ -34,8 +34,12 @@ class ImageBackend(Protocol):
         """One image by id; NotFoundError when it does not exist."""
         ...
 
-    def delete_image(self, image_id: str, *, timeout: float | None = None) -> DeleteResult:
-        """Delete and wait for the Operation (at most ``timeout`` seconds, else OperationTimeoutError)."""
+    def delete_image(self, image_id: str, *, timeout: float | None = None,
+                     on_started: Callable[[str], None] | None = None) -> DeleteResult:
+        """Delete and wait for the Operation (at most ``timeout`` seconds, else OperationTimeoutError).
+
+        ``on_started(operation_id)`` is called when the cloud has accepted the delete.
+        """
         ...
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from yandex.cloud.containerregistry.v1 import image_service_pb2
 
@@ -123,8 +123,12 @@ class RegistryClient:
         return StartedDelete(image_id, operation.id, already_gone=False, done=operation.done,
                              hint=hinted_interval(headers, self.wait_policy))
 
-    def delete_image(self, image_id: str, *, timeout: float | None = None) -> DeleteResult:
-        """Delete an image and wait until its Operation is done; an image already gone is reported, not raised."""
+    def delete_image(self, image_id: str, *, timeout: float | None = None,
+                     on_started: Callable[[str], None] | None = None) -> DeleteResult:
+        """Delete an image and wait until its Operation is done; an image already gone is reported, not raised.
+
+        ``on_started(operation_id)`` is called once the cloud has accepted the delete (for progress messages).
+        """
         limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
         started = time.monotonic()
         started_delete = self.start_delete(image_id)
@@ -132,6 +136,8 @@ class RegistryClient:
         if started_delete.already_gone:
             log.info("image %s was already gone", image_id)
             return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        if operation_id is not None and on_started is not None:
+            on_started(operation_id)
         if operation_id is not None and not started_delete.done:
             remaining = max(0.001, limit - (time.monotonic() - started))
             try:

@@ -17,6 +17,7 @@ Tree::
     +-- OperationError                 a long-running Operation ended badly
     |   +-- OperationFailedError       done with an error status
     |   +-- OperationTimeoutError      not done within the deadline
+    +-- CleanupFailedError             a cleanup left selected images undeleted; ``report`` says which and why
     +-- TransientError                 retryable transport trouble that outlived the retry budget
         +-- UnavailableError           UNAVAILABLE (and DEADLINE_EXCEEDED on reads)
         +-- ThrottledError             RESOURCE_EXHAUSTED (quota or rate limit)
@@ -26,6 +27,8 @@ This module is pure: gRPC codes are mapped to these classes in ``transport.map_r
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 SUNSET_EXPLANATION = (
     "Yandex Cloud Container Registry has been read-only since 2026-11-10 and shuts down on 2026-12-14: "
@@ -125,6 +128,18 @@ class OperationTimeoutError(OperationError):
     """The Operation was not done before the deadline; it may still finish in the cloud."""
 
 
+class CleanupFailedError(RegistryError):
+    """Some selected images were not deleted; ``report`` (a CleanupReport) says which and why.
+
+    What was deleted stays deleted; running the cleanup again continues from there.
+    """
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        lead = f"{report.aborted}. " if getattr(report, "aborted", None) else ""
+        super().__init__(lead + report.summary())
+
+
 class TransientError(RegistryError):
     """Retryable transport trouble that outlived the retry budget."""
 
@@ -151,7 +166,7 @@ def _short(value: object, limit: int = 80) -> str:
 
 
 __all__ = sorted([
-    "AmbiguousMatchError", "ApiError", "ConfigurationError", "FailedPreconditionError", "InvalidArgumentError",
+    "AmbiguousMatchError", "ApiError", "CleanupFailedError", "ConfigurationError", "FailedPreconditionError", "InvalidArgumentError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
     "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
     "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",

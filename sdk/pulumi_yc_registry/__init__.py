@@ -22,6 +22,7 @@ from yc_registry_provider.errors import (
 )
 from yc_registry_provider.models import BlobInfo, ImageInfo
 
+from .cleanup import CleanupFailedError, CleanupReport, ImageCleanup, ProgressEvent, cleanup_images
 from .image import Image
 from .lookups import GetImagesResult, get_image, get_image_output, get_images, get_images_output
 
@@ -29,10 +30,13 @@ __all__ = [
     "AmbiguousMatchError",
     "ApiError",
     "BlobInfo",
+    "CleanupFailedError",
+    "CleanupReport",
     "ConfigurationError",
     "FailedPreconditionError",
     "GetImagesResult",
     "Image",
+    "ImageCleanup",
     "ImageInfo",
     "InvalidArgumentError",
     "NoMatchError",
@@ -41,6 +45,7 @@ __all__ = [
     "OperationFailedError",
     "OperationTimeoutError",
     "PermissionDeniedError",
+    "ProgressEvent",
     "RegistryError",
     "RegistryReadOnlyError",
     "SelectionError",
@@ -48,6 +53,7 @@ __all__ = [
     "TransientError",
     "UnauthenticatedError",
     "UnavailableError",
+    "cleanup_images",
     "get_image",
     "get_image_output",
     "get_images",

@@ -11,12 +11,8 @@ not in the policy pack's venv::
 
     /tmp/venv/bin/python tests/policy/capture_resources.py
 
-``--stand-in`` lets the script use, for whichever of ``Image``/``ImageCleanup``
-the SDK does not provide yet, a minimal dynamic resource that follows the SDK
-contract (type tokens ``pulumi-python:dynamic/yc-registry:Image|ImageCleanup``,
-the same input names); the output is then marked ``"provisional": true`` and
-lists them in ``stand_in_for``.  Without the flag the script refuses to fall
-back.  Once the SDK has both classes, run it without the flag.
+``--check`` compares a fresh capture with the file instead of writing it (the main suite runs this, so the
+fixture cannot drift from what the SDK registers).
 """
 
 from __future__ import annotations
@@ -41,7 +37,7 @@ SHAPES: List[tuple] = [
     ("Image", "by-digest", dict(repository_name="crp0123456789abcdefg/app", digest=DIGEST_A)),
     ("Image", "by-tag-and-digest", dict(repository_name="crp0123456789abcdefg/app", tag="v1.2.3",
                                          digest=DIGEST_A)),
-    ("Image", "by-id", dict(image_id="crpimage0123456789ab", delete_timeout="5m")),
+    ("Image", "by-id", dict(image_id="crpimage0123456789ab", delete_timeout=300)),
     ("Image", "by-odd-tag", dict(repository_name="crp0123456789abcdefg/web", tag="feature-x")),
     ("ImageCleanup", "keep-rules", dict(repository_name="crp0123456789abcdefg/app",
                                         keep_tags=["^v\\d+\\.\\d+\\.\\d+$", "^main$"], keep_last=5,
@@ -49,35 +45,10 @@ SHAPES: List[tuple] = [
     ("ImageCleanup", "delete-all", dict(repository_name="crp0123456789abcdefg/app", delete_all=True)),
     ("ImageCleanup", "no-keep-rules", dict(repository_name="crp0123456789abcdefg/app", older_than="30d")),
     ("ImageCleanup", "untagged-only", dict(registry_id="crp0123456789abcdefg", untagged_only=True,
-                                           concurrency=4, timeout="10m")),
+                                           concurrency=4, timeout=600)),
     ("ImageCleanup", "dry-run-delete-all", dict(repository_name="crp0123456789abcdefg/app",
                                                 delete_all=True, dry_run=True)),
 ]
-
-
-def _stand_in_sdk():
-    """Minimal dynamic resources with the SDK's contract (tokens, input names)."""
-    import pulumi
-    import pulumi.dynamic as dyn
-
-    class _Provider(dyn.ResourceProvider):
-        def create(self, props):  # never called under mocks
-            return dyn.CreateResult(id_="x", outs=props)
-
-    def _init(self, resource_name: str, opts: pulumi.ResourceOptions = None, **kwargs: Any):
-        props = {k: kwargs.get(k) for k in self._KEYS}
-        dyn.Resource.__init__(self, _Provider(), resource_name, props, opts)
-
-    class Image(dyn.Resource, module="yc-registry", name="Image"):
-        _KEYS = ("image_id", "repository_name", "tag", "digest", "delete_timeout")
-        __init__ = _init
-
-    class ImageCleanup(dyn.Resource, module="yc-registry", name="ImageCleanup"):
-        __init__ = _init
-        _KEYS = ("repository_name", "registry_id", "keep_tags", "keep_last", "older_than",
-                 "untagged_only", "delete_all", "dry_run", "concurrency", "timeout")
-
-    return Image, ImageCleanup
 
 
 def _jsonable(v: Any) -> Any:
@@ -90,7 +61,7 @@ def _jsonable(v: Any) -> Any:
     return repr(v)
 
 
-def capture(stand_in: bool) -> Dict[str, Any]:
+def capture() -> Dict[str, Any]:
     import pulumi
 
     captured: List[Dict[str, Any]] = []
@@ -117,29 +88,10 @@ def capture(stand_in: bool) -> Dict[str, Any]:
 
     pulumi.runtime.set_mocks(Mocks(), project="yc-registry-policy-capture", stack="capture", preview=False)
 
-    classes: Dict[str, Any] = {}
-    sources: List[str] = []
-    try:
-        sys.path.insert(0, os.path.join(ROOT, "sdk"))
-        import pulumi_yc_registry as sdk  # noqa: WPS433
-        for kind in ("Image", "ImageCleanup"):
-            if hasattr(sdk, kind):
-                classes[kind] = getattr(sdk, kind)
-        sources.append(f"pulumi_yc_registry from {os.path.dirname(sdk.__file__)}: {sorted(classes)}")
-    except ImportError as exc:
-        if not stand_in:
-            raise
-        sources.append(f"pulumi_yc_registry not importable ({exc})")
-    stand_in_for = [k for k in ("Image", "ImageCleanup") if k not in classes]
-    if stand_in_for:
-        if not stand_in:
-            raise SystemExit(f"pulumi_yc_registry lacks {stand_in_for}; pass --stand-in for a provisional fixture")
-        stand = dict(zip(("Image", "ImageCleanup"), _stand_in_sdk()))
-        for k in stand_in_for:
-            classes[k] = stand[k]
-        sources.append(f"contract stand-ins (capture_resources.py) for {stand_in_for}")
-    source = "; ".join(sources)
+    sys.path.insert(0, os.path.join(ROOT, "sdk"))
+    import pulumi_yc_registry as sdk
 
+    classes: Dict[str, Any] = {"Image": sdk.Image, "ImageCleanup": sdk.ImageCleanup}
 
     @pulumi.runtime.test
     def program():
@@ -152,9 +104,8 @@ def capture(stand_in: bool) -> Dict[str, Any]:
     if missing:
         raise SystemExit(f"resources not registered: {missing}")
     return {
-        "provisional": bool(stand_in_for),
-        "stand_in_for": stand_in_for,
-        "source": source,
+        "provisional": False,
+        "source": "pulumi_yc_registry.Image and pulumi_yc_registry.ImageCleanup under pulumi.runtime.set_mocks",
         "pulumi_version": _pulumi_version(),
         "resources": [by_name[name] for _, name, _ in SHAPES],
     }
@@ -170,11 +121,18 @@ def _pulumi_version() -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stand-in", action="store_true",
-                    help="stand in for SDK classes that do not exist yet (provisional fixture)")
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--check", action="store_true", help="fail if the file differs from a fresh capture")
     ns = ap.parse_args(argv)
-    data = capture(ns.stand_in)
+    data = capture()
+    if ns.check:
+        with open(ns.out, encoding="utf-8") as fh:
+            stored = json.load(fh)
+        if stored["resources"] != json.loads(json.dumps(data["resources"], sort_keys=True)):
+            print(f"{ns.out} is stale: run python tests/policy/capture_resources.py")
+            return 1
+        print(f"{ns.out} matches what the SDK registers")
+        return 0
     os.makedirs(os.path.dirname(ns.out), exist_ok=True)
     with open(ns.out, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)

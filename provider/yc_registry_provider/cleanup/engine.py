@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from ..backend import ImageBackend
-from ..errors import (SUNSET_EXPLANATION, NotFoundError, OperationTimeoutError, RegistryError,
+from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, NotFoundError, OperationTimeoutError, RegistryError,
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
@@ -117,15 +117,6 @@ class CleanupReport:
         if not self.ok:
             raise CleanupFailedError(self)
         return self
-
-
-class CleanupFailedError(RegistryError):
-    """Some selected images were not deleted; ``report`` says which and why (deleted ones stay deleted)."""
-
-    def __init__(self, report: CleanupReport) -> None:
-        self.report = report
-        lead = f"{report.aborted}. " if report.aborted else ""
-        super().__init__(lead + report.summary())
 
 
 def _some(reasons: dict[str, str], count: int = 3) -> str:

@@ -1,10 +1,10 @@
-"""Resource rules shared by every front door (the dynamic providers today, a native plugin later).
+"""Resource rules shared by every front door (the dynamic providers and the native plugin).
 
 Plain dicts in, plain dicts out: no Pulumi types here.
 """
 
 from __future__ import annotations
 
-from . import image
+from . import cleanup, image, values
 
-__all__ = ["image"]
+__all__ = ["cleanup", "image", "values"]

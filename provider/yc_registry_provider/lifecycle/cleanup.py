@@ -25,8 +25,10 @@ from ..backend import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
 from ..cleanup.engine import PREVIEW_IDS
 from ..errors import InvalidArgumentError, NotFoundError
+from .values import UNKNOWN
+from .values import given as _given
+from .values import unknown as _unknown
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "not known yet" value during preview
 SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id")
 RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all")
 BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout")
@@ -41,21 +43,6 @@ _INTS = ("keep_last", "concurrency")
 _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry_id": "unknown", "keep_tags": ["x"],
                                  "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
                                  "dry_run": False, "concurrency": 1, "timeout": 1.0}
-
-
-def _given(value: Any) -> bool:
-    return value is not None and value != ""
-
-
-def _unknown(value: Any) -> bool:
-    """The engine's "not known yet": the UNKNOWN string, or pulumi's ``Unknown`` object (keep_unknowns=True)."""
-    if isinstance(value, str):
-        return value == UNKNOWN
-    if type(value).__name__ == "Unknown" and type(value).__module__.startswith("pulumi"):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_unknown(item) for item in value)
-    return False
 
 
 def _number(name: str, value: Any) -> Any:

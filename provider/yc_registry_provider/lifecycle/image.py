@@ -18,22 +18,16 @@ from ..client import DEFAULT_DELETE_TIMEOUT
 from ..errors import InvalidArgumentError, NotFoundError
 from ..lookups import find_image
 from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
+from .values import UNKNOWN, unknown
+from .values import given as _given
+from .values import known as _known
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "not known yet" value during preview
 SELECTOR_FIELDS: tuple[str, ...] = ("image_id", "repository_name", "tag", "digest")
 INPUT_FIELDS: tuple[str, ...] = SELECTOR_FIELDS + ("delete_timeout",)
 OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
     IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by")))
 TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}")
-
-
-def _given(value: Any) -> bool:
-    return value is not None and value != ""
-
-
-def _known(value: Any) -> bool:
-    return value != UNKNOWN
 
 
 def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -147,7 +141,7 @@ class DiffPlan:
 
 def _same(name: str, old: Any, new: Any) -> bool:
     if name == "delete_timeout":
-        if old is None or new is None or UNKNOWN in (old, new):
+        if old is None or new is None or unknown(old) or unknown(new):
             return old == new
         return math.isclose(float(old), float(new))
     return (old if _given(old) else None) == (new if _given(new) else None)

@@ -67,3 +67,32 @@ def test_tag_lookup_in_a_big_repository_stops_early(fake_cloud: FakeCloud) -> No
     # then it stops on the page holding it: 2 List calls of 1,000
     assert found.id == wanted.id
     assert fake_cloud.model.calls["ImageService.List"] - before == 2
+
+
+@pytest.mark.parametrize("kwargs,field,rule", [
+    ({}, "image_id", "give image_id, or repository_name"),
+    ({"repository_name": "crp/app", "tag": "-bad"}, "tag", "must match"),
+    ({"repository_name": "crp/app", "digest": "sha256:xyz"}, "digest", "sha256:<64 hex digits>"),
+    ({"repository_name": "Crp/App", "most_recent": True}, "repository_name", "must match"),
+    ({"image_id": "x" * 51}, "image_id", "at most 50"),
+    ({"repository_name": "crp/app", "most_recent": "yes"}, "most_recent", "true or false"),
+])
+def test_get_image_rejects_bad_input_before_any_call(fake_cloud: FakeCloud, kwargs: dict, field: str,
+                                                     rule: str) -> None:
+    # given a lookup that breaks a rule, when it runs, then it fails naming the field and no call went out
+    from yc_registry_provider.errors import InvalidArgumentError
+
+    with client_for(fake_cloud) as backend:
+        with pytest.raises(InvalidArgumentError) as caught:
+            find_image(backend, **kwargs)
+    assert caught.value.field == field and rule in str(caught.value)
+    assert sum(fake_cloud.model.calls.values()) == 0
+
+
+def test_get_images_rejects_a_bad_tag_before_any_call(fake_cloud: FakeCloud) -> None:
+    from yc_registry_provider.errors import InvalidArgumentError
+
+    with client_for(fake_cloud) as backend:
+        with pytest.raises(InvalidArgumentError, match="tag"):
+            find_images(backend, registry_id="crp", tag="no spaces allowed")
+    assert sum(fake_cloud.model.calls.values()) == 0

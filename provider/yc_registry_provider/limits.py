@@ -19,3 +19,9 @@ ORDER_BY_FIELDS = ("name", "digest", "created_at", "last_modified")
 FILTER_RE = re.compile(r'\s*name\s*=\s*"(?P<value>[^"]*)"\s*')
 
 REGISTRY_HOST = "cr.yandex"
+
+# Docker distribution rules for a tag and a content digest (what `docker push` accepts).
+TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+TAG_RE = re.compile(TAG_PATTERN)
+DIGEST_PATTERN = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}"
+DIGEST_RE = re.compile(DIGEST_PATTERN)

@@ -20,6 +20,8 @@ def find_images(backend: ImageBackend, *, repository_name: str | None = None, re
                 tag: str | None = None, limit: int | None = None) -> list[ImageInfo]:
     """Images of a scope (repository > registry > folder), optionally only those carrying ``tag``, at most ``limit``."""
     wanted = validation.check_limit(limit) if limit is not None else None
+    if tag is not None:
+        validation.check_tag(tag)
     if tag is None:
         return list(backend.list_images(repository_name=repository_name, registry_id=registry_id,
                                         folder_id=folder_id, filter=filter, order_by=order_by, limit=wanted))
@@ -49,6 +51,8 @@ def find_image(backend: ImageBackend, *, image_id: str | None = None, repository
     Without repository_name the folder (argument, else the backend's settings) is searched.
     Raises NoMatchError or AmbiguousMatchError (naming the ids).
     """
+    validation.check_lookup(image_id=image_id, repository_name=repository_name, tag=tag, digest=digest,
+                            most_recent=most_recent)
     criteria = Criteria(image_id=image_id or None, repository_name=repository_name or None, tag=tag or None,
                         digest=digest or None)
     if criteria.image_id:

@@ -39,6 +39,42 @@ def check_repository_name(value: object, field: str = "repository_name") -> str:
     return text
 
 
+def check_tag(value: object, field: str = "tag") -> str:
+    """A tag as Docker accepts it: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'."""
+    text = _require_str(field, value)
+    if not limits.TAG_RE.fullmatch(text):
+        raise InvalidArgumentError(field, f"must match {limits.TAG_PATTERN}", value)
+    return text
+
+
+def check_digest(value: object, field: str = "digest") -> str:
+    """A content digest such as sha256:<64 hex>."""
+    text = _require_str(field, value)
+    if not limits.DIGEST_RE.fullmatch(text):
+        raise InvalidArgumentError(field, f"must be <algorithm>:<hex>, e.g. sha256:<64 hex digits> "
+                                          f"(pattern {limits.DIGEST_PATTERN})", value)
+    return text
+
+
+def check_lookup(*, image_id: object = None, repository_name: object = None, tag: object = None,
+                 digest: object = None, most_recent: object = False) -> None:
+    """A lookup of one image says what to look for: image_id, repository_name, tag, digest or most_recent."""
+    if image_id:
+        check_id("image_id", image_id)
+    if repository_name:
+        check_repository_name(repository_name)
+    if tag:
+        check_tag(tag)
+    if digest:
+        check_digest(digest)
+    if not isinstance(most_recent, bool):
+        raise InvalidArgumentError("most_recent", "must be true or false", most_recent)
+    if not (image_id or repository_name or tag or digest or most_recent):
+        raise InvalidArgumentError(
+            "image_id", "give image_id, or repository_name with tag, digest or most_recent=True "
+            "(without repository_name the folder is searched)")
+
+
 def check_page_size(value: object, field: str = "page_size") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(field, "must be an integer", value)

@@ -1,20 +1,19 @@
 """Run examples/lookup and examples/adopt-and-destroy end to end on the embedded fake, without the Pulumi CLI.
 
-The programs run under pulumi's mocks with the dynamic providers executing (the machinery of the tests):
+The programs run under pulumi's mocks with the dynamic providers executing (``pulumi_yc_registry.testing``,
+the machinery of the tests):
 `up` adopts, then `destroy` deletes every adopted image in reverse order and waits for each Operation.
 Usage: python demo.py
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "tests"))
+from pulumi_yc_registry.testing import ExecutingMocks, run_program
+from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, seed_demo
 
-from harness import ExecutingMocks, run_program  # noqa: E402
-from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, seed_demo  # noqa: E402
+ROOT = Path(__file__).resolve().parent
 
 
 def main() -> int:
@@ -58,4 +57,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -18,7 +18,7 @@ import pulumi
 import pytest
 
 from harness import REPO_ROOT, FakeCloud, run_program
-from harness.mocks import CapturedResource, ExecutingMocks
+from pulumi_yc_registry.testing import CapturedResource, ExecutingMocks
 from yc_registry_provider.fake import DEMO_FOLDER_ID, add_image, add_registry
 
 EXAMPLE = REPO_ROOT / "examples" / "cleanup-on-destroy"

@@ -1,4 +1,7 @@
-"""Run Pulumi programs under ``pulumi.runtime.set_mocks``: record registrations, or execute dynamic providers.
+"""Run a Pulumi program without the Pulumi CLI, its dynamic providers executing for real (e.g. against the fake).
+
+``run_program(program_dir, ExecutingMocks(config))`` runs ``__main__.py`` under ``pulumi.runtime.set_mocks``;
+``ExecutingMocks.destroy()`` then deletes what it created, in reverse order, as ``pulumi destroy`` would.
 
 ``RecordingMocks`` captures ``typ``/``inputs`` exactly as ``pulumi.dynamic.Resource`` registers them (``__provider``
 included) so plugin tests replay real registrations. ``ExecutingMocks`` additionally deserializes ``__provider``
@@ -143,3 +146,6 @@ def run_program(program: Path | Callable[[], Any], mocks: RecordingMocks, *, con
 
     pulumi.runtime.test(body)()
     return exports
+
+
+__all__ = ["CapturedResource", "ExecutingMocks", "RecordingMocks", "decode_provider", "run_program"]

@@ -33,9 +33,8 @@ class TokenCache:
     """Holds one IAM token; fetches a new one under a lock when it is missing or about to expire."""
 
     def __init__(self, fetch: Fetch, *, margin: float = REFRESH_MARGIN,
-                 clock: Callable[[], float] = time.time, refreshable: bool = True) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self._fetch = fetch
-        self.refreshable = refreshable  # False for a given IAM token: fetching again yields the same one
         self._margin = margin
         self._clock = clock
         self._lock = threading.Lock()
@@ -50,10 +49,6 @@ class TokenCache:
                 self.fetches += 1
                 log.debug("obtained an IAM token valid until %.0f", self._expires_at)
             return self._token
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._token = None
 
     def __repr__(self) -> str:
         return f"TokenCache(fetches={self.fetches})"
@@ -95,7 +90,7 @@ def token_cache(settings: Settings, exchange: Exchange) -> TokenCache:
     if settings.token is not None:
         token = settings.token
         if token.reveal().startswith(IAM_TOKEN_PREFIX):
-            return TokenCache(lambda: (token.reveal(), time.time() + GIVEN_TOKEN_LIFETIME), refreshable=False)
+            return TokenCache(lambda: (token.reveal(), time.time() + GIVEN_TOKEN_LIFETIME))
         return TokenCache(lambda: exchange("oauth", token.reveal()))
     if settings.service_account_key is not None:
         key = settings.service_account_key

@@ -153,7 +153,6 @@ class Transport:
         if deadline is not None:
             budget_end = min(budget_end, deadline)
         attempt = 0
-        reauthenticated = False
         while True:
             attempt += 1
             metadata: list[tuple[str, str]] = []
@@ -170,10 +169,6 @@ class Transport:
                 return response, headers
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
-                if code == "UNAUTHENTICATED" and auth and self.tokens.refreshable and not reauthenticated:
-                    reauthenticated = True  # a cached token may have just expired: fetch a fresh one once
-                    self.tokens.invalidate()
-                    continue
                 if is_retryable(code, read=read) and attempt < self.retry.max_attempts:
                     pause = self.retry.backoff(attempt, self._rng)
                     if time.monotonic() + pause < budget_end:

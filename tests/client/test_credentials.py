@@ -103,7 +103,7 @@ def test_a_rejected_token_never_shows_in_errors_or_logs(cloud: FakeModel, make_c
     assert secret not in str(caught.value) and secret not in repr(caught.value)
     assert secret not in caplog.text
     assert secret not in repr(client.settings) and secret not in repr(client.transport.tokens)
-    assert cloud.calls["ImageService.Get"] == 1  # a given IAM token is not fetched and retried again
+    assert cloud.calls["ImageService.Get"] == 1  # UNAUTHENTICATED is not retried
 
 
 def test_plaintext_is_refused_for_a_remote_endpoint() -> None:

@@ -1,4 +1,8 @@
-"""Drive ``python -u -m pulumi.dynamic`` over gRPC, exactly as the engine does (Configure, Check, Create, ...)."""
+"""Drive a resource-provider plugin process over gRPC, exactly as the engine does (Configure, Check, Create, ...).
+
+``PluginProcess`` starts any plugin command line and reads its port; ``DynamicPlugin`` is ``python -u -m
+pulumi.dynamic`` with decoded replies.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import grpc
 from google.protobuf import struct_pb2
@@ -15,6 +19,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 UNKNOWN = rpc.UNKNOWN
+SECRET_SIG = rpc._special_sig_key  # "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = rpc._special_secret_sig
 
 
 def struct_from(values: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -41,23 +47,26 @@ class Response:
     inputs: dict[str, Any] | None = None
 
 
-class DynamicPlugin:
-    """A fresh ``python -u -m pulumi.dynamic`` process and a ResourceProvider stub to it."""
+class PluginProcess:
+    """Any resource-provider plugin started as the engine starts one: ``argv`` in a fresh process whose first
+    stdout line is its port, and a ResourceProvider stub to it. The calls below return the protocol's replies
+    undecoded; subclasses decode them as their tests like."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, python: str = sys.executable) -> None:
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0,
+                 name: str = "the plugin") -> None:
         full_env = dict(os.environ if env is None else env)  # ``env`` is the whole environment when given
-        self.process = subprocess.Popen([python, "-u", "-m", "pulumi.dynamic"], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=full_env)
+        self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
             self.close()
-            raise RuntimeError(f"the dynamic plugin did not print a port: {line!r}")
+            err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+            raise RuntimeError(f"{name} did not print a port: {line!r}\n{err[-3000:]}")
         self.port = int(line)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         grpc.channel_ready_future(self.channel).result(timeout=15)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.timeout = 60.0
+        self.timeout = timeout
 
     def close(self) -> None:
         """Stop the process (it never exits on its own)."""
@@ -71,51 +80,97 @@ class DynamicPlugin:
                 self.process.kill()
                 self.process.wait(5)
 
-    def __enter__(self) -> "DynamicPlugin":
+    def __enter__(self) -> "PluginProcess":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- the engine's calls ----------------------------------------------------------------------
-    def configure(self, config: Mapping[str, Any]) -> None:
-        """Configure with the whole stack config (namespaced keys), as the engine does."""
-        self.stub.Configure(provider_pb2.ConfigureRequest(args=struct_from(config), acceptSecrets=True),
-                            timeout=self.timeout)
+    # -- the engine's calls, replies undecoded -------------------------------------------------------------
+    def configure_raw(self, args: Mapping[str, Any], variables: Mapping[str, str] | None = None) -> Any:
+        request = provider_pb2.ConfigureRequest(args=struct_from(args), variables=dict(variables or {}),
+                                                acceptSecrets=True)
+        return self.stub.Configure(request, timeout=self.timeout)
 
-    def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """Check: (checked inputs, [(property, reason)])."""
-        reply = self.stub.Check(provider_pb2.CheckRequest(urn=urn, olds=struct_from(olds), news=struct_from(news)),
-                                timeout=self.timeout)
-        return struct_to_dict(reply.inputs), [(f.property, f.reason) for f in reply.failures]
+    def check_raw(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+        return self.stub.Check(provider_pb2.CheckRequest(urn=urn, olds=struct_from(olds), news=struct_from(news)),
+                               timeout=self.timeout)
 
-    def create(self, urn: str, properties: Mapping[str, Any]) -> Response:
-        reply = self.stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct_from(properties)),
-                                 timeout=self.timeout)
-        return Response(reply.id, struct_to_dict(reply.properties), reply)
+    def create_raw(self, urn: str, properties: Mapping[str, Any], preview: bool = False) -> Any:
+        return self.stub.Create(provider_pb2.CreateRequest(urn=urn, properties=struct_from(properties),
+                                                           preview=preview), timeout=self.timeout)
 
-    def read(self, urn: str, id_: str, properties: Mapping[str, Any],
-             inputs: Mapping[str, Any] | None = None) -> Response:
-        request = provider_pb2.ReadRequest(urn=urn, id=id_, properties=struct_from(properties))
+    def read_raw(self, urn: str, id_: str, properties: Mapping[str, Any] | None = None,
+                 inputs: Mapping[str, Any] | None = None) -> Any:
+        request = provider_pb2.ReadRequest(urn=urn, id=id_)
+        if properties is not None:
+            request.properties.CopyFrom(struct_from(properties))
         if inputs is not None:
             request.inputs.CopyFrom(struct_from(inputs))
-        reply = self.stub.Read(request, timeout=self.timeout)
-        read_inputs = struct_to_dict(reply.inputs) if reply.HasField("inputs") else None
-        return Response(reply.id, struct_to_dict(reply.properties), reply, read_inputs)
+        return self.stub.Read(request, timeout=self.timeout)
 
     def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
         """Diff: the raw DiffResponse (``changes``, ``replaces``, ``deleteBeforeReplace``)."""
         return self.stub.Diff(provider_pb2.DiffRequest(urn=urn, id=id_, olds=struct_from(olds),
                                                        news=struct_from(news)), timeout=self.timeout)
 
-    def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Response:
-        reply = self.stub.Update(provider_pb2.UpdateRequest(urn=urn, id=id_, olds=struct_from(olds),
-                                                            news=struct_from(news)), timeout=self.timeout)
-        return Response(id_, struct_to_dict(reply.properties), reply)
+    def update_raw(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                   preview: bool = False) -> Any:
+        return self.stub.Update(provider_pb2.UpdateRequest(urn=urn, id=id_, olds=struct_from(olds),
+                                                           news=struct_from(news), preview=preview),
+                                timeout=self.timeout)
 
     def delete(self, urn: str, id_: str, properties: Mapping[str, Any]) -> None:
         self.stub.Delete(provider_pb2.DeleteRequest(urn=urn, id=id_, properties=struct_from(properties)),
                          timeout=self.timeout)
+
+
+class DynamicPlugin(PluginProcess):
+    """A fresh ``python -u -m pulumi.dynamic`` process; replies decoded to plain Python."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, python: str = sys.executable) -> None:
+        super().__init__([python, "-u", "-m", "pulumi.dynamic"], env, timeout=60.0, name="the dynamic plugin")
+
+    def __enter__(self) -> "DynamicPlugin":
+        return self
+
+    def configure(self, config: Mapping[str, Any]) -> None:
+        """Configure with the whole stack config (namespaced keys), as the engine does."""
+        self.configure_raw(config)
+
+    def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Check: (checked inputs, [(property, reason)])."""
+        reply = self.check_raw(urn, olds, news)
+        return struct_to_dict(reply.inputs), [(f.property, f.reason) for f in reply.failures]
+
+    def create(self, urn: str, properties: Mapping[str, Any]) -> Response:
+        reply = self.create_raw(urn, properties)
+        return Response(reply.id, struct_to_dict(reply.properties), reply)
+
+    def read(self, urn: str, id_: str, properties: Mapping[str, Any],
+             inputs: Mapping[str, Any] | None = None) -> Response:
+        reply = self.read_raw(urn, id_, properties, inputs)
+        read_inputs = struct_to_dict(reply.inputs) if reply.HasField("inputs") else None
+        return Response(reply.id, struct_to_dict(reply.properties), reply, read_inputs)
+
+    def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Response:
+        reply = self.update_raw(urn, id_, olds, news)
+        return Response(id_, struct_to_dict(reply.properties), reply)
+
+
+def env_without_yc(*pythonpath: str | os.PathLike[str], base: Mapping[str, str] | None = None,
+                   **extra: str) -> dict[str, str]:
+    """A plugin's environment: ``base`` (default this process's) without YC_* (configuration must come through
+    Configure), ``pythonpath`` prepended to PYTHONPATH, then ``extra``."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("YC_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*map(str, pythonpath), env.get("PYTHONPATH", "")]))
+    env.update(extra)
+    return env
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A secret property value, as the engine marks one on the wire."""
+    return {SECRET_SIG: SECRET_VALUE, "value": value}
 
 
 def urn(typ: str, name: str, project: str = "test", stack: str = "test") -> str:

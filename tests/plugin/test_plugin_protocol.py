@@ -13,11 +13,12 @@ from pulumi.runtime.proto import provider_pb2
 
 from yc_registry_provider import RegistryClient, resolve_settings
 from yc_registry_provider.lifecycle import image as image_rules
+from yc_registry_provider.lifecycle.values import unknown
 from yc_registry_provider.lookups import find_image, find_images
 from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS
 
-from plugin_support import (PROGRESS_INTERVAL, FakeEngine, NativePlugin, Registry, plugin_env, secret, struct_to_dict,
-                       urn)
+from plugin_support import (PROGRESS_INTERVAL, UNKNOWN, FakeEngine, NativePlugin, Registry, plugin_env, secret,
+                            struct_to_dict, urn)
 
 IMAGE = "yc-registry:index:Image"
 CLEANUP = "yc-registry:index:ImageCleanup"
@@ -154,6 +155,22 @@ def test_check_reports_the_same_failures_as_the_rules(plugin: NativePlugin, regi
                                            "delete_timeout": 60.0}
 
 
+def test_check_passes_unknowns_during_preview(plugin: NativePlugin, registry: Registry) -> None:
+    """An image_id or repository_name not known yet (an output of another resource) is no failure."""
+    reply = plugin.check(urn(IMAGE, "unknown"), {"image_id": UNKNOWN, "delete_timeout": 60})
+    assert not reply.failures
+    inputs = struct_to_dict(reply.inputs)
+    assert unknown(inputs.pop("image_id")) and inputs == {"delete_timeout": 60.0}
+    by_tag = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "tag": UNKNOWN})
+    assert not by_tag.failures
+    by_digest = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "digest": UNKNOWN,
+                                                     "delete_timeout": UNKNOWN})
+    assert not by_digest.failures, by_digest.failures
+    # the known values are still checked
+    bad = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "tag": "not a tag"})
+    assert [f.property for f in bad.failures] == ["tag"]
+
+
 def test_create_adopts_and_diff_update_follow_the_rules(plugin: NativePlugin, registry: Registry,
                                                         client: RegistryClient) -> None:
     inputs = {"repository_name": registry.repository, "tag": "v1"}
@@ -227,8 +244,14 @@ def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
     assert image_id not in registry.model.images
     messages = fake_engine.servicer.messages(resource)
     assert any(m.startswith(f"deleting image {image_id}") for m in messages), messages
-    assert sum(m.startswith(f"still deleting image {image_id}") for m in messages) >= int(1.0 / PROGRESS_INTERVAL) - 2
-    assert any(m.startswith(f"deleted image {image_id}") for m in messages), messages
+    (done,) = [m for m in messages if m.startswith(f"deleted image {image_id} (operation ")]
+    operation_id = done.split("(operation ", 1)[1].split(",", 1)[0]
+    assert operation_id and operation_id != "None", done
+    # the "still deleting" messages name the operation the cloud is running
+    still = [m for m in messages if m.startswith(f"still deleting image {image_id}")]
+    naming = [m for m in still if f"(operation {operation_id})" in m]
+    assert len(naming) >= int(1.0 / PROGRESS_INTERVAL) - 2, still
+    assert any(m == f"delete of image {image_id} accepted: operation {operation_id}" for m in messages), messages
     # a second delete (the image is gone) succeeds: already gone is not an error
     plugin.delete(resource, image_id, outs)
     assert any("already gone" in m for m in fake_engine.servicer.messages(resource))
@@ -238,29 +261,3 @@ def test_secret_inputs_stay_secret(plugin: NativePlugin, registry: Registry) -> 
     reply = plugin.check(urn(IMAGE, "secret"), {"repository_name": registry.repository, "tag": secret("v1")})
     wire = reply.inputs.fields["tag"].struct_value.fields
     assert wire["value"].string_value == "v1" and "4dabf18193072939515e22adb298388d" in wire
-
-
-# -- the ImageCleanup resource ------------------------------------------------------------------------------------
-def test_cleanup_dry_run_then_run_reports_to_the_engine(plugin: NativePlugin, registry: Registry,
-                                                        fake_engine: FakeEngine) -> None:
-    failed = plugin.check(urn(CLEANUP, "all"), {"repository_name": registry.repository})
-    assert [f.property for f in failed.failures] == ["delete_all"]
-
-    inputs = {"repository_name": registry.repository, "keep_tags": ["v.*"], "keep_last": 1, "dry_run": True}
-    checked = plugin.check(urn(CLEANUP, "c"), inputs)
-    assert not checked.failures
-    before = set(registry.model.images)
-    dry = plugin.create(urn(CLEANUP, "c"), struct_to_dict(checked.inputs))
-    outs = struct_to_dict(dry.properties)
-    assert set(registry.model.images) == before
-    expected = sorted(i for i in before if i in {registry.images["mid"]})
-    assert sorted(outs["candidate_ids"]) == expected and outs["candidate_count"] == len(expected)
-
-    real = {**inputs, "dry_run": False}
-    assert list(plugin.diff(urn(CLEANUP, "c"), dry.id, outs, real).diffs) == ["dry_run"]
-    updated = struct_to_dict(plugin.update(urn(CLEANUP, "c"), dry.id, outs, real).properties)
-    assert updated["candidate_count"] == len(expected)
-    assert not set(expected) & set(registry.model.images)
-    assert any("cleanup of repository" in m for m in fake_engine.servicer.messages(urn(CLEANUP, "c")))
-    plugin.delete(urn(CLEANUP, "c"), dry.id, updated)  # deletes nothing more
-    assert registry.images["v1"] in registry.model.images

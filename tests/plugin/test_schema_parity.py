@@ -6,12 +6,12 @@ import inspect
 import json
 from typing import Any
 
-import pytest
-
 import pulumi_yc_registry
+from pulumi_yc_registry.cleanup import ImageCleanup
+from yc_registry_provider.cleanup import CleanupRules
+from yc_registry_provider.lifecycle import cleanup as cleanup_rules
 from yc_registry_provider.lifecycle import image as image_rules
 from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS, BlobInfo, ImageInfo
-from yc_registry_provider.plugin import cleanup_fields
 from yc_registry_provider.plugin.schema import build_schema, schema_json
 
 SCHEMA = build_schema("0.0.0")
@@ -58,19 +58,22 @@ def test_lookup_results_match_image_info() -> None:
 
 
 def test_cleanup_fields_match_the_dynamic_cleanup() -> None:
-    """Held to the dynamic ImageCleanup once it exists (its module exposes the same field lists)."""
-    assert list(CLEANUP["inputProperties"]) == list(cleanup_fields.INPUT_FIELDS)
-    assert list(CLEANUP["properties"]) == list(cleanup_fields.OUTPUT_FIELDS)
-    from yc_registry_provider.cleanup import CleanupRules
-    assert list(cleanup_fields.INPUT_FIELDS) == [
-        name for name in inspect.signature(CleanupRules).parameters]
-    dynamic = pytest.importorskip("yc_registry_provider.lifecycle.cleanup",
-                                  reason="the dynamic ImageCleanup's rules module has not landed yet")
-    for attribute, ours in (("INPUT_FIELDS", cleanup_fields.INPUT_FIELDS),
-                            ("OUTPUT_FIELDS", cleanup_fields.OUTPUT_FIELDS)):
-        theirs = getattr(dynamic, attribute, None)
-        if theirs is not None:
-            assert sorted(theirs) == sorted(ours), attribute
+    """The plugin's ImageCleanup takes its field lists from lifecycle.cleanup, the dynamic ImageCleanup's rules."""
+    assert list(CLEANUP["inputProperties"]) == list(cleanup_rules.INPUT_FIELDS)
+    assert list(CLEANUP["properties"]) == list(cleanup_rules.OUTPUT_FIELDS)
+    assert set(CLEANUP["required"]) == set(cleanup_rules.RESULT_FIELDS) == {"candidate_count", "candidate_ids"}
+    assert list(cleanup_rules.INPUT_FIELDS) == [name for name in inspect.signature(CleanupRules).parameters]
+    assert list(CLEANUP["inputProperties"]) == keyword_params(ImageCleanup.__init__)
+
+
+def test_cleanup_types_match_the_rules() -> None:
+    """Integers where the rules want ints, the keep_tags list, booleans: a generated SDK sends what the rules take."""
+    types = {name: prop.get("type") for name, prop in CLEANUP["inputProperties"].items()}
+    assert types == {"repository_name": "string", "registry_id": "string", "keep_tags": "array",
+                     "keep_last": "integer", "older_than": "string", "untagged_only": "boolean",
+                     "delete_all": "boolean", "dry_run": "boolean", "concurrency": "integer", "timeout": "number"}
+    assert CLEANUP["properties"]["candidate_ids"]["items"] == {"type": "string"}
+    assert "destroy" in CLEANUP["description"] and "replaces" in CLEANUP["description"]
 
 
 def test_secret_config_is_secret() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .. import validation
 from ..backend import DeleteResult, ImageBackend
@@ -193,9 +193,16 @@ def delete_timeout(props: Mapping[str, Any]) -> float:
     return float(value) if value is not None else DEFAULT_DELETE_TIMEOUT
 
 
-def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> DeleteResult:
-    """Delete the adopted image and wait for its Operation; an image already gone is success."""
-    return backend.delete_image(image_id, timeout=delete_timeout(props))
+def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any], *,
+           on_started: Callable[[str], None] | None = None) -> DeleteResult:
+    """Delete the adopted image and wait for its Operation; an image already gone is success.
+
+    ``on_started(operation_id)`` is called once the cloud has accepted the delete (progress messages can then
+    name the operation); it is not called for an image already gone.
+    """
+    if on_started is None:  # backends written before on_started existed still work
+        return backend.delete_image(image_id, timeout=delete_timeout(props))
+    return backend.delete_image(image_id, timeout=delete_timeout(props), on_started=on_started)
 
 
 __all__ = sorted([

@@ -1,8 +1,10 @@
 """The native ``yc-registry`` provider: Image, ImageCleanup, getImages and getImage over the engine's gRPC protocol.
 
-Every rule comes from the front-door-neutral layer (``lifecycle.image``, ``lookups``, ``cleanup``); this module
-only converts PropertyValues to plain dicts and back, runs blocking calls off the event loop, and reports long
-deletes to the engine's log. Nothing is pickled into state; configuration lives in this process only.
+Every rule comes from the front-door-neutral layer (``lifecycle.image``, ``lifecycle.cleanup``, ``lookups``), the
+same functions the dynamic providers call; this module only converts PropertyValues to plain dicts and back, runs
+blocking calls off the event loop, and reports long deletes (an Image's delete operation, an ImageCleanup's
+cleanup) to the engine's log against the resource's URN. Nothing is pickled into state; configuration lives in
+this process only.
 """
 
 from __future__ import annotations
@@ -32,15 +34,15 @@ from ..cleanup import ProgressEvent
 from ..client import RegistryClient
 from ..config import resolve_settings
 from ..errors import InvalidArgumentError
+from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
+from ..lifecycle.values import UNKNOWN
 from ..lookups import find_image, find_images
-from . import cleanup_fields
 from .schema import (CLEANUP_TOKEN, CONFIG, GET_IMAGE_ARGS, GET_IMAGE_TOKEN, GET_IMAGES_ARGS, GET_IMAGES_TOKEN,
                      IMAGE_TOKEN, PACKAGE, schema_json)
 
 log = logging.getLogger(__name__)
 
-UNKNOWN = image_rules.UNKNOWN
 PROGRESS_INTERVAL_ENV = "YC_REGISTRY_PROGRESS_INTERVAL"
 DEFAULT_PROGRESS_INTERVAL = 10.0
 T = TypeVar("T")
@@ -219,8 +221,8 @@ class YcRegistryProvider(Provider):
             failures = image_rules.check_image(news)
             inputs = image_rules.normalize_inputs(news) if not failures else news
         elif request.type == CLEANUP_TOKEN:
-            failures = cleanup_fields.check(news)
-            inputs = cleanup_fields.normalize(news) if not failures else news
+            failures = cleanup_rules.check(news)
+            inputs = cleanup_rules.normalize_inputs(news) if not failures else news
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         return CheckResponse(inputs=property_map(inputs, secrets),
@@ -237,7 +239,8 @@ class YcRegistryProvider(Provider):
                     replaces = []
             changed = list(plan.changed)
         elif request.type == CLEANUP_TOKEN:
-            changed, replaces = cleanup_fields.changed(olds, news), []
+            cleanup_plan = cleanup_rules.diff(olds, news)
+            changed, replaces = list(cleanup_plan.changed), list(cleanup_plan.replaces)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         detailed = {name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE if name in replaces
@@ -247,6 +250,13 @@ class YcRegistryProvider(Provider):
 
     def _preview_outputs(self, inputs: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
         return {name: inputs.get(name, UNKNOWN) for name in fields}
+
+    @staticmethod
+    def _cleanup_preview(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """A preview's outputs: the inputs as given, the candidates not known yet (nothing is asked of the cloud)."""
+        outs = cleanup_rules.outputs_for(inputs, 0, [])
+        outs.update({name: UNKNOWN for name in cleanup_rules.RESULT_FIELDS})
+        return outs
 
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = plain_map(request.properties)
@@ -259,9 +269,11 @@ class YcRegistryProvider(Provider):
             await self._info(f"adopted image {outs['image_id']} ({outs['uri']})", request.urn)
             return CreateResponse(resource_id=outs["image_id"], properties=property_map(outs, secrets))
         if request.type == CLEANUP_TOKEN:
-            outs = await self._cleanup(request.urn, props, request.preview)
-            return CreateResponse(resource_id="" if request.preview else cleanup_fields.resource_id(props),
-                                  properties=property_map(outs, secrets))
+            if request.preview:
+                return CreateResponse(resource_id="", properties=property_map(self._cleanup_preview(props), secrets))
+            resource_id, outs = await self._call(lambda b: cleanup_rules.create(b, props))
+            await self._info(self._candidates_message(outs), request.urn)
+            return CreateResponse(resource_id=resource_id, properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -275,8 +287,10 @@ class YcRegistryProvider(Provider):
             return ReadResponse(resource_id=found, properties=property_map(outs, secrets),
                                 inputs=property_map(inputs, secrets))
         if request.type == CLEANUP_TOKEN:
-            return ReadResponse(resource_id=request.resource_id, properties=request.properties,
-                                inputs=request.inputs or property_map(cleanup_fields.normalize(props)))
+            found, outs, inputs = await self._call(lambda b: cleanup_rules.read(b, request.resource_id, props))
+            secrets = secret_keys(request.properties) | secret_keys(request.inputs)
+            return ReadResponse(resource_id=found, properties=property_map(outs, secrets),
+                                inputs=property_map(inputs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
@@ -285,7 +299,10 @@ class YcRegistryProvider(Provider):
         if request.type == IMAGE_TOKEN:
             return UpdateResponse(properties=property_map(image_rules.update(olds, news), secrets))
         if request.type == CLEANUP_TOKEN:
-            outs = await self._cleanup(request.urn, news, request.preview)
+            if request.preview:
+                return UpdateResponse(properties=property_map(self._cleanup_preview(news), secrets))
+            outs = await self._call(lambda b: cleanup_rules.update(b, news))
+            await self._info(self._candidates_message(outs), request.urn)
             return UpdateResponse(properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -294,7 +311,7 @@ class YcRegistryProvider(Provider):
         if request.type == IMAGE_TOKEN:
             await self._delete_image(request.urn, request.resource_id, props)
         elif request.type == CLEANUP_TOKEN:
-            await self._info("ImageCleanup removed from the stack; no image is deleted", request.urn)
+            await self._delete_cleanup(request.urn, props)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -304,13 +321,21 @@ class YcRegistryProvider(Provider):
         limit = image_rules.delete_timeout(props)
         await self._info(f"deleting image {image_id}; waiting for its delete operation (up to {limit:g} s)", urn)
         started = time.monotonic()
-        task = asyncio.ensure_future(self._call(lambda b: image_rules.delete(b, image_id, props)))
+        operation: list[str] = []  # the delete operation's id, once the cloud has accepted the delete
+
+        def on_started(operation_id: str) -> None:
+            operation.append(operation_id)
+            self.engine_log.info(f"delete of image {image_id} accepted: operation {operation_id}", urn)
+
+        task = asyncio.ensure_future(self._call(
+            lambda b: image_rules.delete(b, image_id, props, on_started=on_started)))
         while True:
             done, _ = await asyncio.wait({task}, timeout=self.progress_interval)
             if done:
                 break
-            await self._info(f"still deleting image {image_id}: {time.monotonic() - started:.0f} s elapsed "
-                             f"of at most {limit:g} s", urn, ephemeral=True)
+            what = f"operation {operation[0]}" if operation else "the cloud has not accepted the delete yet"
+            await self._info(f"still deleting image {image_id} ({what}): {time.monotonic() - started:.0f} s "
+                             f"elapsed of at most {limit:g} s", urn, ephemeral=True)
         result = task.result()  # raises what the delete raised
         if result.already_gone:
             await self._info(f"image {image_id} was already gone", urn)
@@ -318,16 +343,29 @@ class YcRegistryProvider(Provider):
             await self._info(f"deleted image {image_id} (operation {result.operation_id}, "
                              f"{time.monotonic() - started:.1f} s)", urn)
 
-    async def _cleanup(self, urn: str, inputs: Mapping[str, Any], preview: bool) -> dict[str, Any]:
-        if preview:
-            return self._preview_outputs(cleanup_fields.normalize(inputs), cleanup_fields.OUTPUT_FIELDS)
-        loop_log = self.engine_log
+    @staticmethod
+    def _candidates_message(outs: Mapping[str, Any]) -> str:
+        """What create / update found: the cleanup itself waits for destroy."""
+        scope = outs.get("repository_name") or outs.get("registry_id")
+        if outs.get("dry_run"):
+            return (f"ImageCleanup of {scope}: {outs['candidate_count']} images selected; with dry_run a destroy "
+                    f"only reports them; nothing is deleted now")
+        return (f"ImageCleanup of {scope}: {outs['candidate_count']} images would be deleted on destroy; "
+                f"nothing is deleted now")
 
-        def progress(event: ProgressEvent) -> None:
+    async def _delete_cleanup(self, urn: str, props: Mapping[str, Any]) -> None:
+        """Run the cleanup recorded in state (destroy); its progress goes to the engine's log against ``urn``.
+
+        Raises CleanupFailedError (the summary) unless every selected image went; the engine then keeps the
+        resource in state and the next destroy continues with what is left.
+        """
+        engine_log = self.engine_log
+
+        def progress(event: ProgressEvent) -> None:  # called from the cleanup's worker threads
             severity = engine_pb2.WARNING if event.kind == "throttled" else engine_pb2.INFO
-            loop_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
+            engine_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
 
-        return await self._call(lambda b: cleanup_fields.run(b, inputs, progress))
+        await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress))
 
 
 __all__ = ["EngineLog", "YcRegistryProvider", "from_plain", "plain_map", "property_map", "to_plain"]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..cleanup.engine import PREVIEW_IDS
+from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
 from ..models import IMAGE_OUTPUT_FIELDS
-from . import cleanup_fields
 
 PACKAGE = "yc-registry"
 IMAGE_TOKEN = f"{PACKAGE}:index:Image"
@@ -84,6 +85,32 @@ IMAGE_EXTRA_OUTPUT_SPECS: dict[str, dict[str, Any]] = {
                                   "tag or digest), as given."},
 }
 
+# ImageCleanup: descriptions only; the field lists are lifecycle.cleanup's (INPUT_FIELDS, OUTPUT_FIELDS).
+CLEANUP_INPUT_SPECS: dict[str, dict[str, Any]] = {
+    "repository_name": {**_STR, "description": "Clean one repository, <registry_id>/<repository path> (give this or "
+                                               "registry_id). Changing it replaces the resource, so the old scope "
+                                               "is cleaned when the old resource goes."},
+    "registry_id": {**_STR, "description": "Clean every repository of this registry; keep_last counts per "
+                                           "repository. Changing it replaces the resource."},
+    "keep_tags": {**_STR_LIST, "description": "Regular expressions matched against whole tags; an image with a "
+                                             "matching tag is kept."},
+    "keep_last": {"type": "integer", "description": "Keep the newest N images of each repository."},
+    "older_than": {**_STR, "description": "Keep images not older than this (30d, 12h; units s, m, h, d, w)."},
+    "untagged_only": {"type": "boolean", "description": "Keep every image that carries a tag."},
+    "delete_all": {"type": "boolean", "description": "Confirm deleting every image when no keep rule is set."},
+    "dry_run": {"type": "boolean", "description": "On destroy, only report what would be deleted; delete nothing."},
+    "concurrency": {"type": "integer", "description": "Deletes in flight at once (1 to 50, default 10); halves "
+                                                      "when throttled."},
+    "timeout": {"type": "number", "description": "Seconds the whole cleanup may take; images not started in time "
+                                                 "are reported, and the next destroy continues with them."},
+}
+CLEANUP_RESULT_SPECS: dict[str, dict[str, Any]] = {
+    "candidate_count": {"type": "integer", "description": "How many images a destroy would delete now "
+                                                          "(recomputed at create, update and refresh)."},
+    "candidate_ids": {**_STR_LIST, "description": f"The first {PREVIEW_IDS} image ids a destroy would delete now, "
+                                                  "oldest first."},
+}
+
 GET_IMAGES_ARG_SPECS: dict[str, dict[str, Any]] = {
     "repository_name": {**_STR, "description": "List one repository, <registry_id>/<repository path> "
                                                "(wins over registry_id and folder_id)."},
@@ -141,16 +168,20 @@ def image_resource() -> dict[str, Any]:
 
 
 def cleanup_resource() -> dict[str, Any]:
-    """The ImageCleanup resource: the dynamic resource's inputs and outputs, same names."""
-    inputs = _object(cleanup_fields.INPUT_SPECS, cleanup_fields.INPUT_FIELDS)
-    outputs = _object({**cleanup_fields.INPUT_SPECS, **cleanup_fields.OUTPUT_SPECS}, cleanup_fields.OUTPUT_FIELDS)
+    """The ImageCleanup resource: the dynamic resource's inputs and outputs (``lifecycle.cleanup``), same names."""
+    inputs = _object(CLEANUP_INPUT_SPECS, cleanup_rules.INPUT_FIELDS)
+    outputs = _object({**CLEANUP_INPUT_SPECS, **CLEANUP_RESULT_SPECS}, cleanup_rules.OUTPUT_FIELDS)
     return {
-        "description": "Deletes the images of a repository (or of every repository of a registry) that no keep "
-                       "rule protects, on create and whenever the rules change; any keep rule wins. With dry_run "
-                       "it only reports what it would delete. Destroying it deletes nothing.",
+        "description": "Cleans up the images of a repository (or of every repository of a registry) that no keep "
+                       "rule protects, when it is destroyed; any keep rule wins. While it exists it changes "
+                       "nothing: candidate_count and candidate_ids show what a destroy would delete now. Destroy "
+                       "fails with a summary when any selected image could not be deleted (what went stays gone; "
+                       "the next destroy continues). With dry_run, destroy only reports what it would delete. A "
+                       "change of repository_name or registry_id replaces it (cleaning the old scope); any other "
+                       "change updates it in place.",
         "inputProperties": inputs,
         "properties": outputs,
-        "required": list(cleanup_fields.REQUIRED_OUTPUTS),
+        "required": list(cleanup_rules.RESULT_FIELDS),
     }
 
 

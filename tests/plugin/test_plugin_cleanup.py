@@ -1,0 +1,230 @@
+"""The native plugin's ImageCleanup over the ResourceProvider protocol: nothing changes while it exists, the
+outputs show what a destroy would delete, the cleanup runs at Delete (lifecycle.cleanup, as the dynamic one)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import grpc
+import pytest
+from pulumi.runtime.proto import engine_pb2, provider_pb2
+
+from yc_registry_provider import RegistryClient, resolve_settings
+from yc_registry_provider.errors import SUNSET_EXPLANATION
+from yc_registry_provider.fake import add_image, add_registry
+from yc_registry_provider.lifecycle import cleanup as cleanup_rules
+from yc_registry_provider.lifecycle.values import unknown
+
+from plugin_support import UNKNOWN, FakeEngine, NativePlugin, Registry, struct_to_dict, urn
+
+CLEANUP = "yc-registry:index:ImageCleanup"
+NOW = datetime.now(timezone.utc)
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def cloud(registry: Registry) -> Iterator[Registry]:
+    """The module's fake, its knobs reset after each test."""
+    yield registry
+    knobs = registry.model.knobs
+    knobs.read_only, knobs.operation_duration = False, 0.0
+    knobs.failing_images.clear()
+
+
+def repo_with(cloud: Registry, *tag_sets: tuple[str, ...]) -> tuple[str, list[str]]:
+    """A new repository with one image per tag set, oldest first, a day apart (all 100+ days old)."""
+    path = f"clean{next(_names)}"
+    start = NOW - timedelta(days=100)
+    ids = [add_image(cloud.model, cloud.registry_id, path, tags=tags, created_at=start + timedelta(days=n)).id
+           for n, tags in enumerate(tag_sets)]
+    return f"{cloud.registry_id}/{path}", ids
+
+
+def checked(plugin: NativePlugin, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    reply = plugin.check(urn(CLEANUP, name), inputs)
+    assert not reply.failures, reply.failures
+    return struct_to_dict(reply.inputs)
+
+
+def create(plugin: NativePlugin, name: str, **inputs: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """Check then Create, as the engine does on `pulumi up`: (checked inputs, id, outputs)."""
+    news = checked(plugin, name, inputs)
+    reply = plugin.create(urn(CLEANUP, name), news)
+    return news, reply.id, struct_to_dict(reply.properties)
+
+
+def remaining(cloud: Registry, ids: list[str]) -> list[str]:
+    return [image_id for image_id in ids if image_id in cloud.model.images]
+
+
+# -- Check ---------------------------------------------------------------------------------------------------
+def test_check_reports_the_rules_failures(plugin: NativePlugin, cloud: Registry) -> None:
+    for bad in ({"repository_name": f"{cloud.registry_id}/app"},
+                {"registry_id": cloud.registry_id, "older_than": "soon"},
+                {"repository_name": "crp1/app", "keep_tags": ["ok", "("]}):
+        reply = plugin.check(urn(CLEANUP, "bad"), bad)
+        got = [(f.property, f.reason) for f in reply.failures]
+        assert got and got == cleanup_rules.check(bad), bad
+    assert "delete_all" in [f.property for f in plugin.check(urn(CLEANUP, "all"),
+                                                             {"repository_name": "crp1/app"}).failures]
+
+
+def test_check_passes_unknowns_and_checks_the_known(plugin: NativePlugin) -> None:
+    """During preview a value not known yet (e.g. the id of a registry created in the same run) is no failure."""
+    reply = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "keep_last": 2})
+    assert not reply.failures
+    inputs = struct_to_dict(reply.inputs)
+    assert unknown(inputs.pop("registry_id")) and inputs == {"keep_last": 2}
+    reply = plugin.check(urn(CLEANUP, "u"), {"repository_name": UNKNOWN, "keep_tags": [UNKNOWN]})
+    assert not reply.failures
+    # values that would break a rule if taken literally (a number, a duration) pass too while unknown
+    reply = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "keep_last": UNKNOWN, "older_than": UNKNOWN,
+                                             "concurrency": UNKNOWN})
+    assert not reply.failures, reply.failures
+    still_bad = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "older_than": "soon"})
+    assert [f.property for f in still_bad.failures] == ["older_than"]
+
+
+# -- Create, Read ----------------------------------------------------------------------------------------------
+def test_create_shows_candidates_and_deletes_nothing(plugin: NativePlugin, cloud: Registry,
+                                                     fake_engine: FakeEngine) -> None:
+    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
+    before = set(cloud.model.images)
+    inputs, id_, outs = create(plugin, "create", repository_name=repo, keep_tags=["release-.*"], keep_last=1)
+    assert id_ == f"cleanup-{repo}"
+    assert outs["candidate_count"] == 3 and outs["candidate_ids"] == [ids[1], ids[2], ids[3]]
+    assert outs["keep_tags"] == ["release-.*"] and outs["keep_last"] == 1 and outs.get("registry_id") is None
+    assert set(cloud.model.images) == before
+    # the same outputs the dynamic ImageCleanup computes (one implementation of the rule)
+    with RegistryClient(resolve_settings({}, {}, cloud.env)) as client:
+        expected_id, expected = cleanup_rules.create(client, inputs)
+    assert id_ == expected_id
+    assert {k: v for k, v in expected.items() if v is not None} == outs
+    assert any("3 images would be deleted on destroy" in m
+               for m in fake_engine.servicer.messages(urn(CLEANUP, "create")))
+
+
+def test_preview_create_asks_nothing_and_leaves_candidates_unknown(plugin: NativePlugin, cloud: Registry) -> None:
+    repo, ids = repo_with(cloud, (), ())
+    reply = plugin.create(urn(CLEANUP, "preview"), {"repository_name": repo, "delete_all": True}, preview=True)
+    outs = struct_to_dict(reply.properties)
+    assert reply.id == ""
+    assert unknown(outs["candidate_count"]) and unknown(outs["candidate_ids"])
+    assert outs["repository_name"] == repo and outs["delete_all"] is True
+    assert remaining(cloud, ids) == ids
+
+
+def test_read_refreshes_the_candidates(plugin: NativePlugin, cloud: Registry) -> None:
+    repo, ids = repo_with(cloud, (), ())
+    _, id_, outs = create(plugin, "read", repository_name=repo, untagged_only=True)
+    assert outs["candidate_ids"] == ids
+    # another untagged image arrives and one is deleted out of band: a refresh shows it
+    new = add_image(cloud.model, cloud.registry_id, repo.split("/", 1)[1], created_at=NOW - timedelta(days=1)).id
+    cloud.model.delete_image(ids[0])
+    reply = plugin.read(urn(CLEANUP, "read"), id_, outs)
+    refreshed = struct_to_dict(reply.properties)
+    assert reply.id == id_
+    assert refreshed["candidate_count"] == 2 and refreshed["candidate_ids"] == [ids[1], new]
+    assert struct_to_dict(reply.inputs) == {"repository_name": repo, "untagged_only": True}
+    assert remaining(cloud, [ids[1], new]) == [ids[1], new]
+
+
+# -- Diff, Update --------------------------------------------------------------------------------------------
+def test_rule_change_updates_in_place_and_deletes_nothing(plugin: NativePlugin, cloud: Registry) -> None:
+    repo, ids = repo_with(cloud, ("v1",), (), ("v2",), ())
+    inputs, id_, outs = create(plugin, "rules", repository_name=repo, untagged_only=True, keep_last=0,
+                               concurrency=4, timeout=30)
+    assert outs["candidate_ids"] == [ids[1], ids[3]]
+    same = plugin.diff(urn(CLEANUP, "rules"), id_, outs, inputs)  # numbers come back as floats: still the same
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    news = checked(plugin, "rules", {"repository_name": repo, "keep_last": 1, "dry_run": True})
+    reply = plugin.diff(urn(CLEANUP, "rules"), id_, outs, news)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and not list(reply.replaces)
+    assert set(reply.diffs) >= {"keep_last", "untagged_only", "dry_run"}
+    assert all(d.kind == provider_pb2.PropertyDiff.UPDATE for d in reply.detailedDiff.values())
+    updated = struct_to_dict(plugin.update(urn(CLEANUP, "rules"), id_, outs, news).properties)
+    assert updated["candidate_ids"] == ids[:3] and updated["candidate_count"] == 3
+    assert updated["dry_run"] is True and updated["keep_last"] == 1 and not updated.get("untagged_only")
+    assert remaining(cloud, ids) == ids
+
+
+def test_scope_change_replaces(plugin: NativePlugin, cloud: Registry) -> None:
+    repo, _ = repo_with(cloud, ())
+    other, _ = repo_with(cloud, ())
+    _, id_, outs = create(plugin, "scope", repository_name=repo, delete_all=True)
+    for news in ({"repository_name": other, "delete_all": True},
+                 {"repository_name": UNKNOWN, "delete_all": True}):
+        reply = plugin.diff(urn(CLEANUP, "scope"), id_, outs, news)
+        assert list(reply.replaces) == ["repository_name"], news
+        assert reply.detailedDiff["repository_name"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+        assert not reply.deleteBeforeReplace
+    to_registry = plugin.diff(urn(CLEANUP, "scope"), id_, outs, {"registry_id": cloud.registry_id,
+                                                                  "delete_all": True})
+    assert sorted(to_registry.replaces) == ["registry_id", "repository_name"]
+
+
+# -- Delete (destroy) ------------------------------------------------------------------------------------------
+def test_delete_empties_exactly_the_selected_and_reports_to_the_engine(plugin: NativePlugin, cloud: Registry,
+                                                                       fake_engine: FakeEngine) -> None:
+    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("latest",), ())
+    _, bystanders = repo_with(cloud, (), ())
+    resource = urn(CLEANUP, "destroy")
+    _, id_, outs = create(plugin, "destroy", repository_name=repo, keep_tags=["release-.*", "latest"],
+                          concurrency=2)
+    assert outs["candidate_count"] == 4
+    assert remaining(cloud, ids) == ids
+    plugin.delete(resource, id_, outs)
+    assert remaining(cloud, ids) == [ids[0], ids[4]]
+    assert remaining(cloud, bystanders) == bystanders
+    # the cleanup's progress reached the engine's log, against this resource's URN
+    logged = [entry for entry in fake_engine.servicer.logs if entry.urn == resource]
+    messages = [entry.message for entry in logged]
+    assert any(m.startswith(f"cleanup of repository {repo}: deleting 4 images") for m in messages), messages
+    (done,) = [entry for entry in logged if entry.message.startswith(f"Cleanup of repository {repo}: 4 of 6")]
+    assert "deleted 4, already gone 0, skipped 0, failed 0" in done.message
+    assert done.severity == engine_pb2.INFO
+    assert not any(repo in m for m in fake_engine.servicer.messages(urn(CLEANUP, "create")))
+    # a second destroy (nothing left to select) is fine and deletes nothing more
+    plugin.delete(resource, id_, outs)
+    assert remaining(cloud, ids) == [ids[0], ids[4]]
+
+
+def test_delete_of_a_registry_scope_keeps_last_per_repository(plugin: NativePlugin, cloud: Registry) -> None:
+    other = add_registry(cloud.model, name="scoped")
+    kept, gone = [], []
+    for path in ("api", "web"):
+        ids = [add_image(cloud.model, other.id, path, created_at=NOW - timedelta(days=10 - n)).id for n in range(3)]
+        gone += ids[:2]
+        kept.append(ids[2])
+    _, id_, outs = create(plugin, "registry", registry_id=other.id, keep_last=1)
+    assert id_ == f"cleanup-{other.id}" and outs["candidate_count"] == 4
+    plugin.delete(urn(CLEANUP, "registry"), id_, outs)
+    assert remaining(cloud, gone) == [] and remaining(cloud, kept) == kept
+
+
+def test_dry_run_delete_deletes_nothing_and_says_what_would_go(plugin: NativePlugin, cloud: Registry,
+                                                               fake_engine: FakeEngine) -> None:
+    repo, ids = repo_with(cloud, (), ())
+    resource = urn(CLEANUP, "dry")
+    _, id_, outs = create(plugin, "dry", repository_name=repo, delete_all=True, dry_run=True)
+    assert outs["candidate_count"] == 2
+    plugin.delete(resource, id_, outs)
+    assert remaining(cloud, ids) == ids
+    (line,) = [m for m in fake_engine.servicer.messages(resource) if m.startswith(f"Cleanup of repository {repo}")]
+    assert "(dry run)" in line and "would delete 2" in line and "nothing deleted" in line
+
+
+def test_read_only_registry_fails_the_delete_with_the_sunset_explanation(plugin: NativePlugin,
+                                                                         cloud: Registry) -> None:
+    repo, ids = repo_with(cloud, (), (), ())
+    _, id_, outs = create(plugin, "sunset", repository_name=repo, delete_all=True)
+    cloud.model.knobs.read_only = True
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.delete(urn(CLEANUP, "sunset"), id_, outs)
+    details = caught.value.details()
+    assert SUNSET_EXPLANATION in details, details
+    assert "deleted 0" in details and "run the cleanup again to continue" in details
+    assert remaining(cloud, ids) == ids

@@ -16,8 +16,6 @@ changes in place.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -25,7 +23,7 @@ from ..backend import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
 from ..cleanup.engine import PREVIEW_IDS
 from ..errors import InvalidArgumentError, NotFoundError
-from .values import UNKNOWN
+from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import unknown as _unknown
 
@@ -137,31 +135,10 @@ def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
     return resource_id_ or resource_id(props), outputs_for(props, count, ids), normalize_inputs(props)
 
 
-@dataclass(frozen=True)
-class DiffPlan:
-    """What a diff decided: ``changed`` fields, of which ``replaces`` force a replacement (scope changes)."""
-
-    changed: list[str] = field(default_factory=list)
-    replaces: list[str] = field(default_factory=list)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changed)
-
-
-def _same(old: Any, new: Any) -> bool:
-    if _unknown(old) or _unknown(new):
-        return False  # not known yet: assume it changes
-    if isinstance(old, (int, float)) and isinstance(new, (int, float)) and not isinstance(old, bool) \
-            and not isinstance(new, bool):
-        return math.isclose(float(old), float(new))
-    return old == new
-
-
 def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
     """Compare inputs (defaults filled in); a scope change replaces, everything else updates in place."""
     old, new = with_defaults(old_props), with_defaults(new_inputs)
-    changed = [name for name in INPUT_FIELDS if not _same(old[name], new[name])]
+    changed = [name for name in INPUT_FIELDS if not same(old[name], new[name])]
     return DiffPlan(changed=changed, replaces=[name for name in changed if name in SCOPE_FIELDS])
 
 

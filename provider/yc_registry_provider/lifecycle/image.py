@@ -7,9 +7,7 @@ against old outputs can tell a changed selector from the resolved id and digest.
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .. import validation
@@ -18,7 +16,7 @@ from ..client import DEFAULT_DELETE_TIMEOUT
 from ..errors import InvalidArgumentError, NotFoundError
 from ..lookups import find_image
 from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
-from .values import UNKNOWN, unknown
+from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import known as _known
 
@@ -127,37 +125,17 @@ def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tupl
     return image.id, outputs_for(image, inputs), inputs
 
 
-@dataclass(frozen=True)
-class DiffPlan:
-    """What a diff decided: ``changed`` fields, of which ``replaces`` force a replacement."""
-
-    changed: list[str] = field(default_factory=list)
-    replaces: list[str] = field(default_factory=list)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changed)
-
-
-def _same(name: str, old: Any, new: Any) -> bool:
-    if name == "delete_timeout":
-        if old is None or new is None or unknown(old) or unknown(new):
-            return old == new
-        return math.isclose(float(old), float(new))
-    return (old if _given(old) else None) == (new if _given(new) else None)
-
-
 def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
     """Compare the selector and delete_timeout (``__provider`` and outputs are ignored).
 
     A changed selector replaces (adopt the new image, then delete the old one); delete_timeout updates in place.
     """
     old_sel, new_sel = selector(old_props), selector(new_inputs)
-    changed = [name for name in SELECTOR_FIELDS if not _same(name, old_sel.get(name), new_sel.get(name))]
+    changed = [name for name in SELECTOR_FIELDS if not same(old_sel.get(name), new_sel.get(name))]
     replaces = list(changed)
     old_timeout = old_props.get("delete_timeout")
     new_timeout = normalize_inputs(new_inputs).get("delete_timeout")
-    if not _same("delete_timeout", old_timeout, new_timeout):
+    if not same(old_timeout, new_timeout):
         changed.append("delete_timeout")
     return DiffPlan(changed=changed, replaces=replaces)
 

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noqa: E402
+from harness.plugin import env_without_yc  # noqa: E402
 
 
 @pytest.fixture
@@ -48,9 +49,7 @@ def module_cloud() -> Iterator[FakeCloud]:
 @pytest.fixture(scope="module")
 def dynamic_plugin(module_cloud: FakeCloud) -> Iterator[DynamicPlugin]:
     """A ``python -u -m pulumi.dynamic`` process configured for ``module_cloud`` (no YC_* env)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YC_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "tests"), env.get("PYTHONPATH", "")]))
-    plugin = DynamicPlugin(env=env, python=sys.executable)
+    plugin = DynamicPlugin(env=env_without_yc(REPO_ROOT / "tests"), python=sys.executable)
     try:
         plugin.configure(module_cloud.config)
         yield plugin

@@ -5,8 +5,6 @@ engine forwards to the CLI) is captured to check that progress reaches the user.
 from __future__ import annotations
 
 import base64
-import itertools
-import os
 import sys
 import threading
 import time
@@ -18,14 +16,13 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from harness import REPO_ROOT, DynamicPlugin, FakeCloud, RecordingMocks, run_program
-from harness.plugin import UNKNOWN, urn
+from harness.plugin import UNKNOWN, env_without_yc, urn
 from pulumi_yc_registry.cleanup import ImageCleanup
 from yc_registry_provider.fake import DEMO_TOKEN, add_image
 
 TYPE = "pulumi-python:dynamic/yc-registry:ImageCleanup"
 URN = urn(TYPE, "cleanup")
 NOW = datetime.now(timezone.utc)
-_names = itertools.count(1)
 
 
 # -- fixtures and builders ----------------------------------------------------------------------------
@@ -55,9 +52,7 @@ class CapturedPlugin:
 
 @pytest.fixture(scope="module")
 def plugin(module_cloud: FakeCloud) -> Iterator[CapturedPlugin]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YC_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT / "tests"), env.get("PYTHONPATH", "")]))
-    started = DynamicPlugin(env=env, python=sys.executable)
+    started = DynamicPlugin(env=env_without_yc(REPO_ROOT / "tests"), python=sys.executable)
     try:
         started.configure(module_cloud.config)
         yield CapturedPlugin(started)
@@ -69,9 +64,7 @@ def plugin(module_cloud: FakeCloud) -> Iterator[CapturedPlugin]:
 def cloud(module_cloud: FakeCloud) -> Iterator[FakeCloud]:
     """The module's fake, with its knobs reset after each test."""
     yield module_cloud
-    knobs = module_cloud.model.knobs
-    knobs.read_only, knobs.operation_duration = False, 0.0
-    knobs.failing_images.clear()
+    module_cloud.reset_knobs()
 
 
 def registered(**kwargs: Any) -> dict[str, Any]:
@@ -81,15 +74,6 @@ def registered(**kwargs: Any) -> dict[str, Any]:
     (resource,) = mocks.resources
     assert resource.typ == TYPE
     return resource.inputs
-
-
-def repo_with(cloud: FakeCloud, *tag_sets: tuple[str, ...], age_days: int = 100) -> tuple[str, list[str]]:
-    """A new repository with one image per tag set, oldest first, a day apart; returns its name and the ids."""
-    path = f"clean{next(_names)}"
-    start = NOW - timedelta(days=age_days)
-    ids = [add_image(cloud.model, cloud.registry_id, path, tags=tags, created_at=start + timedelta(days=n)).id
-           for n, tags in enumerate(tag_sets)]
-    return f"{cloud.registry_id}/{path}", ids
 
 
 def create(plugin: CapturedPlugin, **kwargs: Any) -> tuple[dict[str, Any], Any]:
@@ -147,7 +131,7 @@ def test_check_lets_unknowns_pass_but_checks_the_known(plugin: CapturedPlugin) -
 # -- Create and Read ------------------------------------------------------------------------------------
 def test_create_shows_candidates_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
     # given six images: two tagged release, the rest not
-    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
+    repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
     before = set(cloud.model.images)
     # when created with keep_tags release-* and keep_last 1
     _, created = create(plugin, repository_name=repo, keep_tags=["release-.*"], keep_last=1)
@@ -161,7 +145,7 @@ def test_create_shows_candidates_and_deletes_nothing(plugin: CapturedPlugin, clo
 
 
 def test_read_refreshes_the_candidates(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, ids = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with((), ())
     inputs, created = create(plugin, repository_name=repo, untagged_only=True)
     assert created.properties["candidate_count"] == 2
     # when another untagged image arrives and one is deleted out of band, then a refresh shows it
@@ -181,14 +165,14 @@ def test_read_refreshes_the_candidates(plugin: CapturedPlugin, cloud: FakeCloud)
 
 # -- Diff and Update ------------------------------------------------------------------------------------
 def test_diff_no_change_despite_float_numbers(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, _ = repo_with(cloud, ())
+    repo, _ = cloud.repository_with(())
     inputs, created = create(plugin, repository_name=repo, keep_last=2, concurrency=4, timeout=30)
     reply = plugin.plugin.diff(URN, created.id, created.properties, inputs)
     assert reply.changes == provider_pb2.DiffResponse.DIFF_NONE and list(reply.replaces) == []
 
 
 def test_rule_change_updates_in_place_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, ids = repo_with(cloud, ("v1",), (), ("v2",), ())
+    repo, ids = cloud.repository_with(("v1",), (), ("v2",), ())
     _, created = create(plugin, repository_name=repo, untagged_only=True)
     assert created.properties["candidate_ids"] == [ids[1], ids[3]]
     news, _ = plugin.plugin.check(URN, {}, registered(repository_name=repo, keep_last=1, dry_run=True))
@@ -201,8 +185,8 @@ def test_rule_change_updates_in_place_and_deletes_nothing(plugin: CapturedPlugin
 
 
 def test_scope_change_replaces(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, _ = repo_with(cloud, ())
-    other, _ = repo_with(cloud, ())
+    repo, _ = cloud.repository_with(())
+    other, _ = cloud.repository_with(())
     _, created = create(plugin, repository_name=repo, delete_all=True)
     news, _ = plugin.plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
     reply = plugin.plugin.diff(URN, created.id, created.properties, news)
@@ -215,8 +199,8 @@ def test_scope_change_replaces(plugin: CapturedPlugin, cloud: FakeCloud) -> None
 def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: CapturedPlugin,
                                                                   cloud: FakeCloud) -> None:
     # given a repository with protected and unprotected images, and another repository
-    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("latest",), ())
-    _, bystanders = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("latest",), ())
+    _, bystanders = cloud.repository_with((), ())
     _, created = create(plugin, repository_name=repo, keep_tags=["release-.*", "latest"], concurrency=2)
     assert created.properties["candidate_count"] == 4
     # when destroyed
@@ -249,7 +233,7 @@ def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: Captur
 
 
 def test_dry_run_deletes_nothing_and_says_what_would_go(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, ids = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with((), ())
     _, created = create(plugin, repository_name=repo, delete_all=True, dry_run=True)
     plugin.plugin.delete(URN, created.id, created.properties)
     assert remaining(cloud, ids) == ids
@@ -258,7 +242,7 @@ def test_dry_run_deletes_nothing_and_says_what_would_go(plugin: CapturedPlugin, 
 
 
 def test_read_only_registry_explains_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
-    repo, ids = repo_with(cloud, (), (), ())
+    repo, ids = cloud.repository_with((), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True)
     cloud.model.knobs.read_only = True
     with pytest.raises(grpc.RpcError) as caught:
@@ -272,7 +256,7 @@ def test_read_only_registry_explains_and_deletes_nothing(plugin: CapturedPlugin,
 
 def test_interrupted_cleanup_continues_on_the_next_destroy(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
     # given five candidates, one of which the cloud fails to delete
-    repo, ids = repo_with(cloud, (), (), (), (), ())
+    repo, ids = cloud.repository_with((), (), (), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True)
     cloud.model.knobs.failing_images.add(ids[2])
     # when destroyed, then it fails with a summary naming the image and why; the others are gone for good
@@ -290,7 +274,7 @@ def test_interrupted_cleanup_continues_on_the_next_destroy(plugin: CapturedPlugi
 
 def test_timeout_stops_the_run_and_the_next_run_continues(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
     # given deletes that take 0.3 s each, one at a time, and a 0.5 s timeout
-    repo, ids = repo_with(cloud, (), (), (), (), (), ())
+    repo, ids = cloud.repository_with((), (), (), (), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True, concurrency=1, timeout=0.5)
     cloud.model.knobs.operation_duration = 0.3
     with pytest.raises(grpc.RpcError) as caught:

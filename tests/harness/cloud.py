@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, add_registry
+from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, Knobs, add_image, add_registry
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_repository_numbers = itertools.count(1)
 
 
 @dataclass
@@ -24,6 +27,21 @@ class FakeCloud:
         """Stack config aimed at the fake (namespaced keys, as the engine sends them)."""
         return {"yandex:endpoint": self.server.address, "yandex:plaintext": "true", "yandex:token": DEMO_TOKEN,
                 "yandex:folderId": DEMO_FOLDER_ID}
+
+    def reset_knobs(self) -> None:
+        """Back to no latency, instant operations and no injected faults (between tests sharing a fake)."""
+        self.model.knobs = Knobs()
+
+    def repository_with(self, *tag_sets: tuple[str, ...], age_days: int = 100) -> tuple[str, list[str]]:
+        """A new repository with one image per tag set, oldest first, a day apart, the oldest ``age_days`` old.
+
+        Returns the repository name and the image ids in push order.
+        """
+        path = f"repo{next(_repository_numbers)}"
+        start = datetime.now(timezone.utc) - timedelta(days=age_days)
+        ids = [add_image(self.model, self.registry_id, path, tags=tags, created_at=start + timedelta(days=n)).id
+               for n, tags in enumerate(tag_sets)]
+        return f"{self.registry_id}/{path}", ids
 
     @property
     def env(self) -> dict[str, str]:

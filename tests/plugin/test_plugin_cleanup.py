@@ -3,7 +3,6 @@ outputs show what a destroy would delete, the cleanup runs at Delete (lifecycle.
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -21,25 +20,13 @@ from plugin_support import UNKNOWN, FakeEngine, NativePlugin, Registry, struct_t
 
 CLEANUP = "yc-registry:index:ImageCleanup"
 NOW = datetime.now(timezone.utc)
-_names = itertools.count(1)
 
 
 @pytest.fixture
 def cloud(registry: Registry) -> Iterator[Registry]:
     """The module's fake, its knobs reset after each test."""
     yield registry
-    knobs = registry.model.knobs
-    knobs.read_only, knobs.operation_duration = False, 0.0
-    knobs.failing_images.clear()
-
-
-def repo_with(cloud: Registry, *tag_sets: tuple[str, ...]) -> tuple[str, list[str]]:
-    """A new repository with one image per tag set, oldest first, a day apart (all 100+ days old)."""
-    path = f"clean{next(_names)}"
-    start = NOW - timedelta(days=100)
-    ids = [add_image(cloud.model, cloud.registry_id, path, tags=tags, created_at=start + timedelta(days=n)).id
-           for n, tags in enumerate(tag_sets)]
-    return f"{cloud.registry_id}/{path}", ids
+    registry.reset_knobs()
 
 
 def checked(plugin: NativePlugin, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +77,7 @@ def test_check_passes_unknowns_and_checks_the_known(plugin: NativePlugin) -> Non
 # -- Create, Read ----------------------------------------------------------------------------------------------
 def test_create_shows_candidates_and_deletes_nothing(plugin: NativePlugin, cloud: Registry,
                                                      fake_engine: FakeEngine) -> None:
-    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
+    repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
     before = set(cloud.model.images)
     inputs, id_, outs = create(plugin, "create", repository_name=repo, keep_tags=["release-.*"], keep_last=1)
     assert id_ == f"cleanup-{repo}"
@@ -107,7 +94,7 @@ def test_create_shows_candidates_and_deletes_nothing(plugin: NativePlugin, cloud
 
 
 def test_preview_create_asks_nothing_and_leaves_candidates_unknown(plugin: NativePlugin, cloud: Registry) -> None:
-    repo, ids = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with((), ())
     reply = plugin.create(urn(CLEANUP, "preview"), {"repository_name": repo, "delete_all": True}, preview=True)
     outs = struct_to_dict(reply.properties)
     assert reply.id == ""
@@ -117,7 +104,7 @@ def test_preview_create_asks_nothing_and_leaves_candidates_unknown(plugin: Nativ
 
 
 def test_read_refreshes_the_candidates(plugin: NativePlugin, cloud: Registry) -> None:
-    repo, ids = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with((), ())
     _, id_, outs = create(plugin, "read", repository_name=repo, untagged_only=True)
     assert outs["candidate_ids"] == ids
     # another untagged image arrives and one is deleted out of band: a refresh shows it
@@ -133,7 +120,7 @@ def test_read_refreshes_the_candidates(plugin: NativePlugin, cloud: Registry) ->
 
 # -- Diff, Update --------------------------------------------------------------------------------------------
 def test_rule_change_updates_in_place_and_deletes_nothing(plugin: NativePlugin, cloud: Registry) -> None:
-    repo, ids = repo_with(cloud, ("v1",), (), ("v2",), ())
+    repo, ids = cloud.repository_with(("v1",), (), ("v2",), ())
     inputs, id_, outs = create(plugin, "rules", repository_name=repo, untagged_only=True, keep_last=0,
                                concurrency=4, timeout=30)
     assert outs["candidate_ids"] == [ids[1], ids[3]]
@@ -152,8 +139,8 @@ def test_rule_change_updates_in_place_and_deletes_nothing(plugin: NativePlugin, 
 
 
 def test_scope_change_replaces(plugin: NativePlugin, cloud: Registry) -> None:
-    repo, _ = repo_with(cloud, ())
-    other, _ = repo_with(cloud, ())
+    repo, _ = cloud.repository_with(())
+    other, _ = cloud.repository_with(())
     _, id_, outs = create(plugin, "scope", repository_name=repo, delete_all=True)
     for news in ({"repository_name": other, "delete_all": True},
                  {"repository_name": UNKNOWN, "delete_all": True}):
@@ -169,8 +156,8 @@ def test_scope_change_replaces(plugin: NativePlugin, cloud: Registry) -> None:
 # -- Delete (destroy) ------------------------------------------------------------------------------------------
 def test_delete_empties_exactly_the_selected_and_reports_to_the_engine(plugin: NativePlugin, cloud: Registry,
                                                                        fake_engine: FakeEngine) -> None:
-    repo, ids = repo_with(cloud, ("release-1",), (), ("dev",), (), ("latest",), ())
-    _, bystanders = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("latest",), ())
+    _, bystanders = cloud.repository_with((), ())
     resource = urn(CLEANUP, "destroy")
     _, id_, outs = create(plugin, "destroy", repository_name=repo, keep_tags=["release-.*", "latest"],
                           concurrency=2)
@@ -207,7 +194,7 @@ def test_delete_of_a_registry_scope_keeps_last_per_repository(plugin: NativePlug
 
 def test_dry_run_delete_deletes_nothing_and_says_what_would_go(plugin: NativePlugin, cloud: Registry,
                                                                fake_engine: FakeEngine) -> None:
-    repo, ids = repo_with(cloud, (), ())
+    repo, ids = cloud.repository_with((), ())
     resource = urn(CLEANUP, "dry")
     _, id_, outs = create(plugin, "dry", repository_name=repo, delete_all=True, dry_run=True)
     assert outs["candidate_count"] == 2
@@ -219,7 +206,7 @@ def test_dry_run_delete_deletes_nothing_and_says_what_would_go(plugin: NativePlu
 
 def test_read_only_registry_fails_the_delete_with_the_sunset_explanation(plugin: NativePlugin,
                                                                          cloud: Registry) -> None:
-    repo, ids = repo_with(cloud, (), (), ())
+    repo, ids = cloud.repository_with((), (), ())
     _, id_, outs = create(plugin, "sunset", repository_name=repo, delete_all=True)
     cloud.model.knobs.read_only = True
     with pytest.raises(grpc.RpcError) as caught:

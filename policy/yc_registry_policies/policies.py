@@ -85,74 +85,53 @@ def image_pinned_by_digest(enforcement_level: EnforcementLevel = EnforcementLeve
     )
 
 
-def image_max_compressed_size(enforcement_level: EnforcementLevel = EnforcementLevel.ADVISORY
-                              ) -> StackValidationPolicy:
+def _image_stack_policy(name: str, description: str, enforcement_level: EnforcementLevel,
+                        properties: dict, check: Callable[[dict, dict], List[str]]) -> StackValidationPolicy:
+    """A stack policy that runs ``check(outputs, config)`` on every Image of the stack."""
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         cfg = args.get_config()
         for r in _stack_images(args):
-            _report_all(report, checks.check_max_compressed_size(r.props, cfg), r.urn)
+            _report_all(report, check(r.props, cfg), r.urn)
 
-    return StackValidationPolicy(
-        name="image-max-compressed-size",
-        description="Adopted container images must not exceed a maximum compressed size.",
-        validate=validate,
-        enforcement_level=enforcement_level,
-        config_schema=PolicyConfigSchema(properties={
-            "maxBytes": {
-                "type": "integer", "minimum": 0, "default": checks.SIZE_DEFAULTS["maxBytes"],
-                "description": "Largest allowed compressed size in bytes (default 1 GiB).",
-            },
-        }),
-    )
+    return StackValidationPolicy(name=name, description=description, validate=validate,
+                                 enforcement_level=enforcement_level,
+                                 config_schema=PolicyConfigSchema(properties=properties))
+
+
+def image_max_compressed_size(enforcement_level: EnforcementLevel = EnforcementLevel.ADVISORY
+                              ) -> StackValidationPolicy:
+    return _image_stack_policy(
+        "image-max-compressed-size", "Adopted container images must not exceed a maximum compressed size.",
+        enforcement_level,
+        {"maxBytes": {"type": "integer", "minimum": 0, "default": checks.SIZE_DEFAULTS["maxBytes"],
+                      "description": "Largest allowed compressed size in bytes (default 1 GiB)."}},
+        checks.check_max_compressed_size)
 
 
 def image_tag_rules(enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY
                     ) -> StackValidationPolicy:
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        cfg = args.get_config()
-        for r in _stack_images(args):
-            _report_all(report, checks.check_tag_rules(r.props, cfg), r.urn)
-
-    return StackValidationPolicy(
-        name="image-tag-rules",
-        description="Container image tags must follow the tag rules: `latest` is forbidden unless "
-                    "allowed, and tags must match the required pattern when one is configured.",
-        validate=validate,
-        enforcement_level=enforcement_level,
-        config_schema=PolicyConfigSchema(properties={
-            "requiredTagPattern": {
-                "type": "string",
-                "description": "Regex that the adoption tag and every registry tag (except "
-                               "`latest`) must fully match, e.g. 'v\\d+\\.\\d+\\.\\d+'. Unset: no pattern.",
-            },
-            "allowLatest": {
-                "type": "boolean", "default": False,
-                "description": "Allow adopting an image by the tag `latest`.",
-            },
-        }),
-    )
+    return _image_stack_policy(
+        "image-tag-rules",
+        "Container image tags must follow the tag rules: `latest` is forbidden unless "
+        "allowed, and tags must match the required pattern when one is configured.",
+        enforcement_level,
+        {"requiredTagPattern": {"type": "string",
+                                "description": "Regex that the adoption tag and every registry tag (except "
+                                               "`latest`) must fully match, e.g. 'v\\d+\\.\\d+\\.\\d+'. "
+                                               "Unset: no pattern."},
+         "allowLatest": {"type": "boolean", "default": False,
+                         "description": "Allow adopting an image by the tag `latest`."}},
+        checks.check_tag_rules)
 
 
 def image_max_age(enforcement_level: EnforcementLevel = EnforcementLevel.ADVISORY,
                   clock: Optional[Clock] = None) -> StackValidationPolicy:
-    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        cfg = args.get_config()
-        now = (clock or checks.utcnow)()
-        for r in _stack_images(args):
-            _report_all(report, checks.check_max_age(r.props, cfg, now), r.urn)
-
-    return StackValidationPolicy(
-        name="image-max-age",
-        description="Adopted container images must not be older than a maximum age.",
-        validate=validate,
-        enforcement_level=enforcement_level,
-        config_schema=PolicyConfigSchema(properties={
-            "maxAgeDays": {
-                "type": "integer", "minimum": 0, "default": checks.AGE_DEFAULTS["maxAgeDays"],
-                "description": "Largest allowed age in days, from the image's created_at (default 180).",
-            },
-        }),
-    )
+    return _image_stack_policy(
+        "image-max-age", "Adopted container images must not be older than a maximum age.", enforcement_level,
+        {"maxAgeDays": {"type": "integer", "minimum": 0, "default": checks.AGE_DEFAULTS["maxAgeDays"],
+                        "description": "Largest allowed age in days, from the image's created_at (default 180)."}},
+        lambda props, cfg: checks.check_max_age(props, cfg, (clock or checks.utcnow)()))
 
 
 def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY

@@ -8,6 +8,7 @@ Usage: python demo.py
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pulumi_yc_registry.testing import ExecutingMocks, run_program
@@ -32,11 +33,15 @@ def main() -> int:
         print(f"\nlooked up: {looked['image_count']} images in {repository}; newest {looked['newest_image_id']} "
               f"tags {looked['newest_tags']}\n  pull URI {looked['image_uri']}")
 
+        untagged = [image.digest for image in model.images.values() if image.name == repository and not image.tags]
+        print(f"\nto adopt: the {len(untagged)} untagged images of {repository}, by digest (stack config `digests`)")
+
         model.knobs.operation_duration = 0.2  # deletes take a moment: destroy waits for each Operation
         before = set(model.images)
         mocks = ExecutingMocks(base, project="yc-registry-adopt-and-destroy")
         up = run_program(ROOT / "examples" / "adopt-and-destroy", mocks,
-                         config={**base, "yc-registry-adopt-and-destroy:repository": repository},
+                         config={**base, "yc-registry-adopt-and-destroy:repository": repository,
+                                 "yc-registry-adopt-and-destroy:digests": json.dumps(untagged)},
                          project="yc-registry-adopt-and-destroy")
         print(f"\nadopted {len(up['adopted_ids'])} untagged images ({up['adopted_bytes']:,} bytes):")
         for image_id, uri in zip(up["adopted_ids"], up["adopted_uris"]):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import pickle
+from datetime import datetime, timedelta, timezone
 
 from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
@@ -17,10 +19,14 @@ EXAMPLES = REPO_ROOT / "examples"
 
 
 def seed_app(cloud: FakeCloud) -> tuple[str, list[str]]:
-    """Repository app with 4 images (two untagged) and worker with 1; returns the app name and app ids."""
-    reg = cloud.registry_id
-    ids = [add_image(cloud.model, reg, "app", tags=tags).id for tags in [("v1",), (), ("v2", "latest"), ()]]
-    add_image(cloud.model, reg, "worker")
+    """Repository app with 4 images (two untagged; the third pushed is the newest) and worker with 1 (newer still).
+
+    Returns the app name and the app ids in push order.
+    """
+    reg, day = cloud.registry_id, datetime(2026, 6, 1, tzinfo=timezone.utc)
+    pushes = [(("v1",), 0), ((), 1), (("v2", "latest"), 5), ((), 2)]
+    ids = [add_image(cloud.model, reg, "app", tags=tags, created_at=day + timedelta(days=d)).id for tags, d in pushes]
+    add_image(cloud.model, reg, "worker", created_at=day + timedelta(days=9))
     return f"{reg}/app", ids
 
 
@@ -29,20 +35,22 @@ def test_lookup_example_exports_the_newest_image(fake_cloud: FakeCloud, clean_yc
     mocks = ExecutingMocks(fake_cloud.config)
     out = run_program(EXAMPLES / "lookup", mocks, config={**fake_cloud.config, "yc-registry-lookup:repository": repo},
                       project="yc-registry-lookup")
-    newest = fake_cloud.model.images[ids[-1]]  # same created_at for all: the tie goes to the highest id
+    newest = fake_cloud.model.images[ids[2]]  # created last, though not pushed last
     assert out["image_count"] == 4 and out["newest_image_id"] == newest.id
     assert out["image_uri"] == f"cr.yandex/{repo}@{newest.digest}"
     assert mocks.resources == [] or all(not r.typ.startswith("pulumi-python") for r in mocks.resources)
 
 
 def test_adopt_and_destroy_example_deletes_exactly_the_adopted(fake_cloud: FakeCloud, clean_yc_env: None) -> None:
-    # given a repository with two untagged images among others
+    # given a repository with two untagged images among others, and their digests in the stack config
     repo, ids = seed_app(fake_cloud)
     everything = set(fake_cloud.model.images)
+    digests = json.dumps([fake_cloud.model.images[i].digest for i in (ids[1], ids[3])])
     mocks = ExecutingMocks(fake_cloud.config, project="yc-registry-adopt-and-destroy")
     # when the program runs (up)
     out = run_program(EXAMPLES / "adopt-and-destroy", mocks, project="yc-registry-adopt-and-destroy",
-                      config={**fake_cloud.config, "yc-registry-adopt-and-destroy:repository": repo})
+                      config={**fake_cloud.config, "yc-registry-adopt-and-destroy:repository": repo,
+                              "yc-registry-adopt-and-destroy:digests": digests})
     # then the untagged images are adopted, nothing deleted yet, sizes are ints
     assert out["adopted_ids"] == [ids[1], ids[3]]
     assert isinstance(out["adopted_bytes"], int)

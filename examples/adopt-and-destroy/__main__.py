@@ -1,7 +1,9 @@
 """Adopt images by digest; `pulumi destroy` deletes them (waiting for each Operation).
 
-Config: `repository` (required) and `digests` (a JSON list, optional: by default every untagged image
-of the repository is adopted, a common clean-up of leftovers).
+Config: `repository` and `digests` (a JSON list), both required. The list is explicit on purpose: an adopted
+image is deleted when its resource leaves the program, so the set must not change behind the user's back
+(deriving it from a lookup, e.g. "every untagged image", would delete an image that got tagged since).
+Each resource is named after its digest, so reordering the list changes nothing.
 """
 
 import pulumi
@@ -10,14 +12,12 @@ import pulumi_yc_registry as yc
 
 config = pulumi.Config()
 repository = config.require("repository")
-digests = config.get_object("digests")
-if digests is None:
-    found = yc.get_images(repository_name=repository)
-    digests = [image.digest for image in found.images if not image.tags]
+digests = config.require_object("digests")
 
 adopted = [
-    yc.Image(f"image-{n}", repository_name=repository, digest=digest, delete_timeout=600)
-    for n, digest in enumerate(digests)
+    yc.Image(f"image-{digest.split(':', 1)[-1][:12]}", repository_name=repository, digest=digest,
+             delete_timeout=600)
+    for digest in digests
 ]
 
 pulumi.export("repository", repository)

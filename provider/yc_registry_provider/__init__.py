@@ -4,15 +4,30 @@ Programs import `pulumi_yc_registry` (the SDK); this package holds the client, t
 the cleanup engine and the embedded fake registry (`yc_registry_provider.fake`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .backend import DeleteResult, ImageBackend
-from .client import DEFAULT_DELETE_TIMEOUT, RegistryClient
 from .config import Secret, Settings, resolve_settings
-from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, ConfigurationError, FailedPreconditionError,
+from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, ConfigurationError, DeadlineExceededError,
+                     FailedPreconditionError,
                      InvalidArgumentError, NoMatchError, NotFoundError, OperationError, OperationFailedError,
                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
                      SelectionError, ThrottledError, TransientError, UnauthenticatedError, UnavailableError)
+from .limits import DEFAULT_DELETE_TIMEOUT
 from .models import BlobInfo, ImageInfo
 from .retry import RetryPolicy, WaitPolicy
+
+if TYPE_CHECKING:
+    from .client import RegistryClient
+
+
+def __getattr__(name: str) -> Any:
+    """Import the gRPC client on first use, so the pure modules (validation, selection, rules) load no grpc."""
+    if name == "RegistryClient":
+        from .client import RegistryClient
+
+        return RegistryClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "AmbiguousMatchError",
@@ -21,6 +36,7 @@ __all__ = [
     "CleanupFailedError",
     "ConfigurationError",
     "DEFAULT_DELETE_TIMEOUT",
+    "DeadlineExceededError",
     "DeleteResult",
     "FailedPreconditionError",
     "ImageBackend",

@@ -14,7 +14,7 @@ from . import errors, validation
 from .backend import DeleteResult
 from .config import Settings, resolve_settings
 from .convert import image_from_proto
-from .limits import MAX_PAGE_SIZE
+from .limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from .models import ImageInfo
 from .operations import hinted_interval, wait_operation
 from .retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
@@ -22,7 +22,6 @@ from .transport import Transport
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DELETE_TIMEOUT = 30 * 60.0  # as the Terraform provider
 
 
 @dataclass(frozen=True)

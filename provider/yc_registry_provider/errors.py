@@ -14,12 +14,13 @@ Tree::
     |   +-- PermissionDeniedError      PERMISSION_DENIED
     |   +-- RegistryReadOnlyError      a mutating call refused because the registry is read-only (sunset)
     |   +-- FailedPreconditionError    FAILED_PRECONDITION for other reasons
+    |   +-- DeadlineExceededError      a write ran out of time: it may or may not have happened (never retried)
     +-- OperationError                 a long-running Operation ended badly
     |   +-- OperationFailedError       done with an error status
     |   +-- OperationTimeoutError      not done within the deadline
     +-- CleanupFailedError             a cleanup left selected images undeleted; ``report`` says which and why
     +-- TransientError                 retryable transport trouble that outlived the retry budget
-        +-- UnavailableError           UNAVAILABLE (and DEADLINE_EXCEEDED on reads)
+        +-- UnavailableError           UNAVAILABLE, and DEADLINE_EXCEEDED on reads
         +-- ThrottledError             RESOURCE_EXHAUSTED (quota or rate limit)
 
 Transient errors stand apart from API errors: only they are retried, and only inside a budget.
@@ -105,6 +106,10 @@ class FailedPreconditionError(ApiError):
     """FAILED_PRECONDITION for a reason other than read-only mode."""
 
 
+class DeadlineExceededError(ApiError):
+    """DEADLINE_EXCEEDED on a write (Delete): the cloud may have accepted it; look before sending it again."""
+
+
 class OperationError(RegistryError):
     """A long-running Operation did not end well; ``operation_id`` names it."""
 
@@ -166,7 +171,7 @@ def _short(value: object, limit: int = 80) -> str:
 
 
 __all__ = sorted([
-    "AmbiguousMatchError", "ApiError", "CleanupFailedError", "ConfigurationError", "FailedPreconditionError", "InvalidArgumentError",
+    "AmbiguousMatchError", "ApiError", "CleanupFailedError", "ConfigurationError", "DeadlineExceededError", "FailedPreconditionError", "InvalidArgumentError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
     "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
     "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",

@@ -36,7 +36,7 @@ DISCOVERY_TIMEOUT = 15.0
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
 
 
-def map_rpc_error(code: str, details: str, *, action: str, image_id: str | None = None,
+def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, image_id: str | None = None,
                   operation_id: str | None = None, attempts: int = 1, source: str = "") -> errors.RegistryError:
     """Turn a gRPC status into the project's exception for that kind, naming the image or operation."""
     subject = f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
@@ -70,6 +70,10 @@ def map_rpc_error(code: str, details: str, *, action: str, image_id: str | None 
         return errors.ThrottledError(
             f"{action} for {subject} was throttled (RESOURCE_EXHAUSTED) {attempts} time(s){said}; "
             "lower the concurrency or try again later", code=code, attempts=attempts, **ids)
+    if code == "DEADLINE_EXCEEDED" and not read:
+        return errors.DeadlineExceededError(
+            f"{action} for {subject} ran out of time{said}; the cloud may have accepted it: check whether "
+            "it happened (for a delete: does the image still exist?) before running it again", code=code, **ids)
     if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return errors.UnavailableError(
             f"{action} for {subject} failed with {code} after {attempts} attempt(s){said}; "
@@ -160,8 +164,7 @@ class Transport:
                 metadata.append(("authorization", f"Bearer {self.tokens.get()}"))
             if idempotency_key:
                 metadata.append(("idempotency-key", idempotency_key))
-            remaining = budget_end - time.monotonic()
-            timeout = max(0.001, min(self.call_timeout, remaining)) if deadline is not None else self.call_timeout
+            timeout = max(0.001, min(self.call_timeout, budget_end - time.monotonic()))
             try:
                 response, call = rpc.with_call(request, timeout=timeout, metadata=metadata)
                 headers = {k: str(v) for k, v in (call.initial_metadata() or ())}
@@ -175,15 +178,17 @@ class Transport:
                         log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
                         self._sleep(pause)
                         continue
-                raise self._mapped(exc, action, ids, attempt) from None
+                raise self._mapped(exc, action, ids, attempt, read=read) from None
 
-    def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int) -> errors.RegistryError:
+    def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int, *,
+                read: bool = True) -> errors.RegistryError:
         code = exc.code().name if exc.code() is not None else "UNKNOWN"
         details = exc.details() or ""
         token = self.settings.token.reveal() if self.settings.token else None
         if token and token in details:
             details = details.replace(token, "***")
-        return map_rpc_error(code, details, action=action, attempts=attempts, source=self.settings.source, **ids)
+        return map_rpc_error(code, details, action=action, read=read, attempts=attempts,
+                             source=self.settings.source, **ids)
 
     def close(self) -> None:
         with self._lock:

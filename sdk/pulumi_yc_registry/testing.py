@@ -10,8 +10,11 @@ and runs check/create like the engine would, and ``destroy()`` deletes in revers
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import base64
 import os
+import threading
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +28,28 @@ from pulumi.dynamic import CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.config import Config
 
 PROVIDER_KEY = "__provider"
+_thread_loops: set[asyncio.AbstractEventLoop] = set()
+_thread_loops_lock = threading.Lock()
+
+
+def _remember_thread_loop() -> None:
+    """pulumi's mock monitor opens an event loop in each worker thread and never closes it; remember them."""
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        return
+    with _thread_loops_lock:
+        _thread_loops.add(loop)
+
+
+@atexit.register
+def _close_thread_loops() -> None:
+    """Close those loops before interpreter teardown (else their __del__ prints 'Invalid file descriptor')."""
+    with _thread_loops_lock:
+        for loop in _thread_loops:
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
+        _thread_loops.clear()
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
 
 
@@ -56,6 +81,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        _remember_thread_loop()
         captured = CapturedResource(args.typ, args.name, dict(args.inputs))
         self.resources.append(captured)
         resource_id, outs = self.provision(captured, args)

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from yc_registry_provider import (NotFoundError, OperationFailedError, OperationTimeoutError, RegistryClient,
-                                  RegistryReadOnlyError, RetryPolicy, ThrottledError, UnavailableError)
+from yc_registry_provider import (DeadlineExceededError, NotFoundError, OperationFailedError,
+                                  OperationTimeoutError, RegistryClient, RegistryReadOnlyError, RetryPolicy,
+                                  ThrottledError, TransientError, UnavailableError)
 from yc_registry_provider.fake import FakeModel, add_image
 
 
@@ -135,8 +136,9 @@ def test_deadline_exceeded_is_retried_on_reads_only(cloud: FakeModel, registry_i
     with pytest.raises(UnavailableError) as caught:
         client.get_image(image.id)
     assert caught.value.attempts == 3
-    with pytest.raises(UnavailableError) as caught_delete:
+    with pytest.raises(DeadlineExceededError, match="may have accepted it") as caught_delete:
         client.delete_image(image.id)
-    assert caught_delete.value.attempts == 1
+    assert caught_delete.value.image_id == image.id
+    assert not isinstance(caught_delete.value, TransientError)  # nothing above the client retries it either
     time.sleep(0.3)  # let the slow server finish its calls before the fixture stops it
     assert cloud.calls["ImageService.Get"] == 3 and cloud.calls["ImageService.Delete"] == 1

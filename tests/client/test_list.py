@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -68,11 +69,17 @@ def test_folder_comes_from_the_settings_when_no_scope_is_given(cloud: FakeModel,
 
 
 def test_filter_and_order_by_reach_the_api(cloud: FakeModel, registry_id: str, client: RegistryClient) -> None:
-    add_image(cloud, registry_id, "app", tags=["a"])
-    add_image(cloud, registry_id, "other")
+    # given three images of app pushed out of order, and one of another repository
+    day = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    middle = add_image(cloud, registry_id, "app", created_at=day + timedelta(days=1))
+    oldest = add_image(cloud, registry_id, "app", created_at=day)
+    newest = add_image(cloud, registry_id, "app", created_at=day + timedelta(days=2))
+    add_image(cloud, registry_id, "other", created_at=day + timedelta(days=3))
+    # when listed with the name filter and newest first
     listed = list(client.list_images(registry_id=registry_id, filter=f'name="{registry_id}/app"',
                                      order_by="created_at desc"))
-    assert [i.name for i in listed] == [f"{registry_id}/app"]
+    # then only app's images come back, in that order
+    assert [i.id for i in listed] == [newest.id, middle.id, oldest.id]
 
 
 def test_image_fields_are_complete(cloud: FakeModel, registry_id: str, client: RegistryClient) -> None:

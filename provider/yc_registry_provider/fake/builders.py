@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from yc_registry_provider import limits
+from yc_registry_provider.fake import api_limits as limits
 from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Registry
 
 DEMO_TOKEN = "t1.fake-demo-token"

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 import jwt
 
-from yc_registry_provider import limits
+from yc_registry_provider.fake import api_limits as limits
 
 IAM_TOKEN_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
@@ -233,6 +233,8 @@ class FakeModel:
         self.idempotency_keys: list[str] = []
         self.deleted_image_ids: list[str] = []
         self.tokens_seen: list[str] = []
+        self.peak_concurrent_calls = 0  # most calls sleeping in `latency` at once: shows calls are served together
+        self._in_latency = 0
         self._lock = threading.RLock()
         self._counters: collections.Counter[str] = collections.Counter()
         self._guarded_calls = 0
@@ -367,7 +369,14 @@ class FakeModel:
                 failing = every > 0 and self._guarded_calls % every == 0
             latency = self.knobs.latency
         if latency > 0:
-            time.sleep(latency)
+            with self._lock:
+                self._in_latency += 1
+                self.peak_concurrent_calls = max(self.peak_concurrent_calls, self._in_latency)
+            try:
+                time.sleep(latency)
+            finally:
+                with self._lock:
+                    self._in_latency -= 1
         if failing:
             raise FakeError("UNAVAILABLE", f"{method}: injected UNAVAILABLE (unavailable_every knob)")
 

@@ -7,13 +7,12 @@ against old outputs can tell a changed selector from the resolved id and digest.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Mapping
 
 from .. import validation
 from ..backend import DeleteResult, ImageBackend
-from ..client import DEFAULT_DELETE_TIMEOUT
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import InvalidArgumentError, NotFoundError, SelectionError
+from ..limits import DEFAULT_DELETE_TIMEOUT
 from ..lookups import find_image
 from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
 from .values import UNKNOWN, DiffPlan, same
@@ -24,8 +23,6 @@ SELECTOR_FIELDS: tuple[str, ...] = ("image_id", "repository_name", "tag", "diges
 INPUT_FIELDS: tuple[str, ...] = SELECTOR_FIELDS + ("delete_timeout",)
 OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
     IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by")))
-TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
-DIGEST_RE = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}")
 
 
 def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -50,10 +47,10 @@ def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
         _collect(failures, lambda: validation.check_repository_name(repo))
         if isinstance(repo, str) and "/" not in repo:
             failures.append(("repository_name", "must be <registry_id>/<repository path>"))
-    if _given(tag) and _known(tag) and not (isinstance(tag, str) and TAG_RE.fullmatch(tag)):
-        failures.append(("tag", f"must match {TAG_RE.pattern} (got {tag!r})"))
-    if _given(digest) and _known(digest) and not (isinstance(digest, str) and DIGEST_RE.fullmatch(digest)):
-        failures.append(("digest", f"must look like sha256:<64 hex digits> (got {digest!r})"))
+    if _given(tag) and _known(tag):
+        _collect(failures, lambda: validation.check_tag(tag))
+    if _given(digest) and _known(digest):
+        _collect(failures, lambda: validation.check_digest(digest))
     timeout = inputs.get("delete_timeout")
     if timeout is not None and _known(timeout):
         _collect(failures, lambda: validation.check_timeout(timeout, "delete_timeout"))
@@ -141,7 +138,11 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
 
 
 def resolves_to_same_image(backend: ImageBackend, old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
-    """True when a changed selector still names the adopted image (replacing would delete what it adopts)."""
+    """True when a changed selector still names the adopted image (replacing would delete what it adopts).
+
+    Only "no single image matches" answers False; any other failure (throttling, an outage, credentials) is
+    raised, so a diff fails rather than plan a replace that would delete the image the stack keeps.
+    """
     new_sel = selector(new_inputs)
     old_id = old_props.get("image_id")
     if not old_id or not new_sel or any(not _known(v) for v in new_sel.values()):
@@ -149,7 +150,7 @@ def resolves_to_same_image(backend: ImageBackend, old_props: Mapping[str, Any], 
     try:
         image = find_image(backend, image_id=new_sel.get("image_id"), repository_name=new_sel.get("repository_name"),
                            tag=new_sel.get("tag"), digest=new_sel.get("digest"))
-    except Exception:  # noqa: BLE001 - cannot tell: replace, as the plain diff says
+    except SelectionError:  # the new selector names no single image: a real replace (whose create will say so)
         return False
     return image.id == old_id
 

@@ -1,0 +1,31 @@
+"""The layering rules hold: pure logic loads no grpc, and the provider never imports the SDK."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROVIDER = Path(__file__).resolve().parents[1] / "provider" / "yc_registry_provider"
+PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backend", "cleanup.rules",
+        "lifecycle.values"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_load_no_grpc(module: str) -> None:
+    # given a fresh interpreter, when only the pure module is imported, then neither grpc nor the stubs came along
+    code = (f"import sys, yc_registry_provider.{module}; "
+            "loaded = [m for m in ('grpc', 'yandex.cloud', 'pulumi') if m in sys.modules]; print(loaded)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_provider_never_imports_the_sdk() -> None:
+    imports = re.compile(r"^\s*(from|import)\s+pulumi_yc_registry\b", re.M)
+    offenders = [str(path.relative_to(PROVIDER)) for path in PROVIDER.rglob("*.py")
+                 if imports.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -26,19 +26,21 @@ class ImageBackend(Protocol):
 
     def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,
                     folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
-                    page_size: int | None = None, limit: int | None = None) -> Iterator[ImageInfo]:
+                    page_size: int | None = None, limit: int | None = None,
+                    timeout: float | None = None) -> Iterator[ImageInfo]:
         """Lazily iterate images of a scope (repository > registry > folder), page by page."""
         ...
 
-    def get_image(self, image_id: str) -> ImageInfo:
+    def get_image(self, image_id: str, *, timeout: float | None = None) -> ImageInfo:
         """One image by id; NotFoundError when it does not exist."""
         ...
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
-                     on_started: Callable[[str], None] | None = None) -> DeleteResult:
-        """Delete and wait for the Operation (at most ``timeout`` seconds, else OperationTimeoutError).
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
+        """Delete and wait for the Operation, all within ``timeout`` seconds (else OperationTimeoutError).
 
-        ``on_started(operation_id)`` is called when the cloud has accepted the delete.
+        ``on_started(operation_id)`` is called when the cloud has accepted the delete; ``retry_send=False``
+        sends the Delete once, for callers that re-check the image before each attempt.
         """
         ...
 

@@ -24,6 +24,14 @@ log = logging.getLogger(__name__)
 
 
 
+SEND_ONCE = RetryPolicy(max_attempts=1)
+
+
+def _deadline(timeout: float | None) -> float | None:
+    """A time.monotonic() deadline ``timeout`` seconds from now (checked), or None."""
+    return None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+
+
 @dataclass(frozen=True)
 class StartedDelete:
     """A sent Delete: the operation to wait for, or ``already_gone`` when the image did not exist."""
@@ -64,10 +72,12 @@ class RegistryClient:
     # -- reads ------------------------------------------------------------------------------------
     def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,
                     folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
-                    page_size: int | None = None, limit: int | None = None) -> Iterator[ImageInfo]:
+                    page_size: int | None = None, limit: int | None = None,
+                    timeout: float | None = None) -> Iterator[ImageInfo]:
         """Lazily iterate the images of a scope (repository > registry > folder), fetching pages on demand.
 
         Without a scope the folder comes from the settings. Arguments are checked now, before any call.
+        ``timeout`` (seconds from now) bounds every page call and its retries.
         """
         scope = validation.check_list_scope(
             repository_name=repository_name, registry_id=registry_id,
@@ -77,16 +87,18 @@ class RegistryClient:
         wanted = validation.check_limit(limit) if limit is not None else None
         if size is None:
             size = MAX_PAGE_SIZE if wanted is None else min(wanted, MAX_PAGE_SIZE)
-        return self._pages(scope, size, wanted)
+        return self._pages(scope, size, wanted, _deadline(timeout))
 
-    def _pages(self, scope: validation.ListScope, size: int, wanted: int | None) -> Iterator[ImageInfo]:
+    def _pages(self, scope: validation.ListScope, size: int, wanted: int | None,
+               deadline: float | None) -> Iterator[ImageInfo]:
         token = ""
         given = 0
         while True:
             request = image_service_pb2.ListImagesRequest(
                 repository_name=scope.repository_name, registry_id=scope.registry_id, folder_id=scope.folder_id,
                 filter=scope.filter, order_by=scope.order_by, page_size=size, page_token=token)
-            response, _ = self.transport.call("image", "List", request, read=True, action="ImageService.List")
+            response, _ = self.transport.call("image", "List", request, read=True, action="ImageService.List",
+                                              deadline=deadline)
             for image in response.images:
                 yield image_from_proto(image)
                 given += 1
@@ -96,22 +108,29 @@ class RegistryClient:
             if not token:
                 return
 
-    def get_image(self, image_id: str) -> ImageInfo:
-        """One image by id; NotFoundError when it does not exist."""
+    def get_image(self, image_id: str, *, timeout: float | None = None) -> ImageInfo:
+        """One image by id; NotFoundError when it does not exist. ``timeout`` bounds the call and its retries."""
         image_id = validation.check_id("image_id", image_id)
         response, _ = self.transport.call("image", "Get", image_service_pb2.GetImageRequest(image_id=image_id),
-                                          read=True, action="ImageService.Get", image_id=image_id)
+                                          read=True, action="ImageService.Get", image_id=image_id,
+                                          deadline=_deadline(timeout))
         return image_from_proto(response)
 
     # -- delete -----------------------------------------------------------------------------------
-    def start_delete(self, image_id: str) -> "StartedDelete":
-        """Send Delete, reusing one idempotency key across its retries; say which operation to wait for."""
+    def start_delete(self, image_id: str, *, deadline: float | None = None,
+                     retry_send: bool = True) -> "StartedDelete":
+        """Send Delete, reusing one idempotency key across its retries; say which operation to wait for.
+
+        Nothing is sent once ``deadline`` (time.monotonic) has passed. ``retry_send=False`` sends it once: a caller
+        that re-checks the image before every attempt (the cleanup engine) does its own retrying.
+        """
         image_id = validation.check_id("image_id", image_id)
         key = str(uuid.uuid4())
         try:
             operation, headers = self.transport.call(
                 "image", "Delete", image_service_pb2.DeleteImageRequest(image_id=image_id), read=False,
-                action="ImageService.Delete", image_id=image_id, idempotency_key=key)
+                action="ImageService.Delete", image_id=image_id, idempotency_key=key, deadline=deadline,
+                retry=None if retry_send else SEND_ONCE)
         except errors.NotFoundError:
             return StartedDelete(image_id, None, already_gone=True)
         if operation.done and operation.HasField("error"):
@@ -123,14 +142,16 @@ class RegistryClient:
                              hint=hinted_interval(headers, self.wait_policy))
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
-                     on_started: Callable[[str], None] | None = None) -> DeleteResult:
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
         """Delete an image and wait until its Operation is done; an image already gone is reported, not raised.
 
+        ``timeout`` bounds everything: sending the Delete (with its retries) and waiting for the Operation.
         ``on_started(operation_id)`` is called once the cloud has accepted the delete (for progress messages).
+        ``retry_send=False`` sends the Delete once (see start_delete).
         """
         limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
         started = time.monotonic()
-        started_delete = self.start_delete(image_id)
+        started_delete = self.start_delete(image_id, deadline=started + limit, retry_send=retry_send)
         operation_id = started_delete.operation_id
         if started_delete.already_gone:
             log.info("image %s was already gone", image_id)

@@ -107,7 +107,15 @@ class FailedPreconditionError(ApiError):
 
 
 class DeadlineExceededError(ApiError):
-    """DEADLINE_EXCEEDED on a write (Delete): the cloud may have accepted it; look before sending it again."""
+    """The time allowed ran out: a write (Delete) that may have been accepted (``sent``), or a call never sent.
+
+    A sent write is never retried blindly: look whether it happened before sending it again.
+    """
+
+    def __init__(self, message: str, *, sent: bool = True, code: str | None = "DEADLINE_EXCEEDED",
+                 image_id: str | None = None, operation_id: str | None = None) -> None:
+        self.sent = sent
+        super().__init__(message, code=code, image_id=image_id, operation_id=operation_id)
 
 
 class OperationError(RegistryError):

@@ -6,6 +6,7 @@ ImageInfo carries every field of the API's Image plus what programs need to use 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -113,8 +114,13 @@ def format_rfc3339(moment: datetime) -> str:
     return text + "Z"
 
 
+_FRACTION_RE = re.compile(r"\.(\d+)")
+
+
 def parse_rfc3339(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """RFC 3339 to an aware datetime; any fraction length (Python 3.10's fromisoformat takes only 3 or 6 digits)."""
+    text = _FRACTION_RE.sub(lambda m: "." + (m.group(1) + "000000")[:6], text.replace("Z", "+00:00"), count=1)
+    value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value

@@ -56,7 +56,7 @@ def wait_operation(transport: Transport, operation_id: str, *, timeout: float, i
                 delay = policy.interval(polls, rng)
                 continue
             raise
-        except errors.UnavailableError:
+        except (errors.UnavailableError, errors.DeadlineExceededError):
             if time.monotonic() < deadline:
                 raise
             _on_timeout(transport, operation_id, image_id, timeout, policy)

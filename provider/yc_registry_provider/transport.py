@@ -36,10 +36,14 @@ DISCOVERY_TIMEOUT = 15.0
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
 
 
+def _subject(image_id: str | None, operation_id: str | None) -> str:
+    return f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
+
+
 def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, image_id: str | None = None,
                   operation_id: str | None = None, attempts: int = 1, source: str = "") -> errors.RegistryError:
     """Turn a gRPC status into the project's exception for that kind, naming the image or operation."""
-    subject = f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
+    subject = _subject(image_id, operation_id)
     ids = {"image_id": image_id, "operation_id": operation_id}
     said = f": {details}" if details else ""
     if code == "NOT_FOUND":
@@ -73,7 +77,8 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
     if code == "DEADLINE_EXCEEDED" and not read:
         return errors.DeadlineExceededError(
             f"{action} for {subject} ran out of time{said}; the cloud may have accepted it: check whether "
-            "it happened (for a delete: does the image still exist?) before running it again", code=code, **ids)
+            "it happened (for a delete: does the image still exist?) before running it again", image_id=image_id,
+            operation_id=operation_id)
     if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return errors.UnavailableError(
             f"{action} for {subject} failed with {code} after {attempts} attempt(s){said}; "
@@ -149,15 +154,25 @@ class Transport:
     # -- calls ------------------------------------------------------------------------------------
     def call(self, service: str, method: str, request: Any, *, read: bool, action: str,
              image_id: str | None = None, operation_id: str | None = None, idempotency_key: str | None = None,
-             deadline: float | None = None, auth: bool = True) -> tuple[Any, dict[str, str]]:
-        """Make one logical call (retrying transient failures); returns the response and its metadata."""
+             deadline: float | None = None, auth: bool = True,
+             retry: RetryPolicy | None = None) -> tuple[Any, dict[str, str]]:
+        """Make one logical call (retrying transient failures); returns the response and its metadata.
+
+        ``deadline`` (time.monotonic) bounds the call and its retries: once it has passed, nothing is sent.
+        ``retry`` overrides the transport's policy for this call (max_attempts=1: send once).
+        """
+        policy = retry or self.retry
         rpc = getattr(self.stub(service), method)
         ids = {"image_id": image_id, "operation_id": operation_id}
-        budget_end = time.monotonic() + self.retry.budget
+        budget_end = time.monotonic() + policy.budget
         if deadline is not None:
             budget_end = min(budget_end, deadline)
         attempt = 0
         while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise errors.DeadlineExceededError(
+                    f"{action} for {_subject(image_id, operation_id)} was not sent: the time allowed for it "
+                    "had run out; raise the timeout and run again", sent=False, **ids)
             attempt += 1
             metadata: list[tuple[str, str]] = []
             if auth:
@@ -172,8 +187,8 @@ class Transport:
                 return response, headers
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
-                if is_retryable(code, read=read) and attempt < self.retry.max_attempts:
-                    pause = self.retry.backoff(attempt, self._rng)
+                if is_retryable(code, read=read) and attempt < policy.max_attempts:
+                    pause = policy.backoff(attempt, self._rng)
                     if time.monotonic() + pause < budget_end:
                         log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
                         self._sleep(pause)

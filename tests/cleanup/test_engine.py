@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -73,11 +75,11 @@ class RetagAfterListing:
             retag(self.model, image_id, *tags)
         return iter(listed)
 
-    def get_image(self, image_id: str) -> ImageInfo:
-        return self.inner.get_image(image_id)
+    def get_image(self, image_id: str, **kwargs: Any) -> ImageInfo:
+        return self.inner.get_image(image_id, **kwargs)
 
-    def delete_image(self, image_id: str, *, timeout: float | None = None) -> Any:
-        return self.inner.delete_image(image_id, timeout=timeout)
+    def delete_image(self, image_id: str, **kwargs: Any) -> Any:
+        return self.inner.delete_image(image_id, **kwargs)
 
     def close(self) -> None:
         self.inner.close()
@@ -156,7 +158,7 @@ def test_read_only_registry_explains_plainly_and_deletes_nothing() -> None:
     with FakeServer(model) as server, client(server) as backend:
         # when a cleanup runs
         with pytest.raises(CleanupFailedError) as caught:
-            cleanup_images(backend, repository_name=REPO, older_than="1d", concurrency=3, now=NOW,
+            cleanup_images(backend=backend, repository_name=REPO, older_than="1d", concurrency=3, now=NOW,
                            progress=lambda e: None)
     # then the error says why in plain words, nothing is deleted, and the run stopped early
     report = caught.value.report
@@ -172,14 +174,14 @@ def test_failing_images_are_reported_and_the_next_run_continues() -> None:
     with FakeServer(model) as server, client(server) as backend:
         # when the first run goes
         with pytest.raises(CleanupFailedError) as caught:
-            cleanup_images(backend, repository_name=REPO, delete_all=True, now=NOW, progress=lambda e: None)
+            cleanup_images(backend=backend, repository_name=REPO, delete_all=True, now=NOW, progress=lambda e: None)
         first = caught.value.report
         # then the failures are named with why, the rest is deleted and stays deleted
         assert sorted(first.failed) == [ids[3], ids[7]] and "injected failure" in first.failed[ids[3]]
         assert len(first.deleted) == 10 and "run the cleanup again" in first.summary()
         # when the cause is gone and the cleanup runs again
         model.knobs.failing_images = set()
-        second = cleanup_images(backend, repository_name=REPO, delete_all=True, now=NOW, progress=lambda e: None)
+        second = cleanup_images(backend=backend, repository_name=REPO, delete_all=True, now=NOW, progress=lambda e: None)
     # then it picks up exactly what was left
     assert second.ok and second.selected == [ids[3], ids[7]] and second.deleted == [ids[3], ids[7]]
     assert model.images == {}
@@ -251,3 +253,64 @@ def test_a_broken_progress_callback_does_not_break_the_cleanup() -> None:
     with FakeServer(model) as server, client(server) as backend:
         report = run_cleanup(backend, rules(delete_all=True), now=NOW, progress=broken)
     assert report.ok and report.deleted == ids
+
+
+class Recording:
+    """Delegates to a real client and notes when each delete was asked for (time.monotonic)."""
+
+    def __init__(self, inner: RegistryClient) -> None:
+        self.inner = inner
+        self.delete_calls: list[float] = []
+
+    def list_images(self, **kwargs: Any) -> Iterator[ImageInfo]:
+        return self.inner.list_images(**kwargs)
+
+    def get_image(self, image_id: str, **kwargs: Any) -> ImageInfo:
+        return self.inner.get_image(image_id, **kwargs)
+
+    def delete_image(self, image_id: str, **kwargs: Any) -> Any:
+        self.delete_calls.append(time.monotonic())
+        return self.inner.delete_image(image_id, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_tag_pushed_while_a_delete_is_throttled_protects_the_image() -> None:
+    # given one selected image, and a registry busy with another delete (only one unfinished operation allowed)
+    model, (blocker, selected) = registry_with((), ())
+    model.knobs.max_unfinished_operations = 1
+    model.knobs.operation_duration = 1.5
+    patient = RetryPolicy(initial_backoff=0.05, max_backoff=0.2, budget=10.0, max_attempts=100)
+    with FakeServer(model) as server, client(server, retry=patient) as backend:
+        backend.start_delete(blocker)
+        outcome: list[CleanupReport] = []
+        worker = threading.Thread(target=lambda: outcome.append(
+            run_cleanup(backend, rules(keep_tags=["release-.*"]), now=NOW)))
+        # when the cleanup is throttled and meanwhile a protected tag is pushed onto the image
+        worker.start()
+        time.sleep(0.4)
+        retag(model, selected, "release-1")
+        worker.join(timeout=30)
+    # then the retry re-read the image and skipped it: the client did not retry the Delete behind the engine's back
+    report = outcome[0]
+    assert selected in model.images and selected not in report.deleted
+    assert "now protected" in report.skipped[selected]
+    assert report.retries >= 1
+
+
+def test_no_delete_is_asked_for_after_the_timeout() -> None:
+    # given 20 images and a registry that finishes one delete at a time, each taking 3 s
+    model, ids = registry_with(*untagged(20))
+    model.knobs.max_unfinished_operations = 1
+    model.knobs.operation_duration = 3.0
+    with FakeServer(model) as server, client(server) as inner:
+        backend = Recording(inner)
+        started = time.monotonic()
+        # when a cleanup with a 2 s timeout runs
+        report = run_cleanup(backend, rules(delete_all=True, timeout=2.0), now=NOW)
+    # then every delete was asked for before the deadline, the run says it timed out, and it claims no deletion
+    assert backend.delete_calls and all(at < started + 2.0 for at in backend.delete_calls)
+    assert report.timed_out and not report.ok
+    assert not report.deleted
+    assert set(report.failed) | set(report.not_attempted) == set(ids)

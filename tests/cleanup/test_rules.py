@@ -43,12 +43,12 @@ class MemoryBackend:
     def list_images(self, **_: Any) -> Iterator[ImageInfo]:
         return iter(list(self.images.values()))
 
-    def get_image(self, image_id: str) -> ImageInfo:
+    def get_image(self, image_id: str, **_: Any) -> ImageInfo:
         if image_id not in self.images:
             raise NotFoundError(f"image {image_id} not found", code="NOT_FOUND", image_id=image_id)
         return self.images[image_id]
 
-    def delete_image(self, image_id: str, *, timeout: float | None = None) -> DeleteResult:
+    def delete_image(self, image_id: str, **_: Any) -> DeleteResult:
         gone = self.images.pop(image_id, None) is None
         if not gone:
             self.deleted.append(image_id)
@@ -91,7 +91,7 @@ def test_keep_tags_as_a_bare_string_is_refused() -> None:
 @pytest.mark.parametrize("field, value", [
     ("keep_last", -1), ("keep_last", 1.5), ("keep_last", True), ("concurrency", 0), ("concurrency", 51),
     ("timeout", 0), ("timeout", -3), ("older_than", "30"), ("older_than", "d30"), ("older_than", "0d"),
-    ("older_than", "30 d"), ("older_than", "3y"),
+    ("older_than", "30 d"), ("older_than", "3y"), ("older_than", "30d\n"), ("older_than", "99999999999d"),
 ])
 def test_out_of_range_values_name_the_field(field: str, value: object) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
@@ -176,10 +176,24 @@ def test_selection_is_oldest_first_with_ties_by_id() -> None:
     assert [img.id for img in chosen.selected] == ["b", "a", "c"]
 
 
-def test_unreadable_created_at_is_protected() -> None:
+@pytest.mark.parametrize("date_rule", [{"older_than": "1d"}, {"keep_last": 1}])
+def test_an_unreadable_created_at_is_kept_when_a_rule_looks_at_dates(date_rule: dict[str, Any]) -> None:
     broken = replace(image("x"), created_at="")
-    chosen = select([broken, image("y")], rules(delete_all=True), NOW)
-    assert [img.id for img in chosen.selected] == ["y"] and "created_at" in chosen.protected["x"]
+    chosen = select([broken, image("y"), image("z", age=timedelta(days=5))], rules(**date_rule), NOW)
+    assert "x" not in {img.id for img in chosen.selected} and "created_at" in chosen.protected["x"]
+
+
+def test_an_unreadable_created_at_does_not_keep_an_image_when_no_rule_looks_at_dates() -> None:
+    # given delete_all (or tag rules only): the date does not matter, so the image goes like the others
+    broken = replace(image("x"), created_at="")
+    assert {img.id for img in select([broken, image("y")], rules(delete_all=True), NOW).selected} == {"x", "y"}
+    assert "x" in {img.id for img in select([broken], rules(keep_tags=["v.*"]), NOW).selected}
+
+
+def test_dates_with_any_fraction_length_are_read() -> None:
+    short = replace(image("x", age=timedelta(days=3)), created_at=format_rfc3339(NOW - timedelta(days=3, seconds=0.5)))
+    assert short.created_at.endswith(".5Z")
+    assert [img.id for img in select([short], rules(older_than="2d"), NOW).selected] == ["x"]
 
 
 def test_is_protected_sees_a_tag_moved_onto_the_image() -> None:
@@ -252,3 +266,16 @@ def test_deleted_equals_selected(images: list[ImageInfo], built: CleanupRules) -
     assert report.ok and report.deleted == expected
     assert sorted(backend.deleted) == sorted(expected)
     assert set(backend.images) == {img.id for img in images} - set(expected)
+
+
+class GoneScope(MemoryBackend):
+    """A backend whose registry was deleted already: listing answers NOT_FOUND, as the API does."""
+
+    def list_images(self, **_: Any) -> Iterator[ImageInfo]:
+        raise NotFoundError("registry crpgone not found", code="NOT_FOUND")
+
+
+def test_a_scope_that_is_gone_has_nothing_to_delete() -> None:
+    # given a cleanup whose registry no longer exists, when it runs (a destroy), then it succeeds with nothing to do
+    report = run_cleanup(GoneScope([]), rules(delete_all=True), now=NOW)
+    assert report.ok and report.selected_count == 0 and report.deleted == []

@@ -80,3 +80,9 @@ def test_secret_config_is_secret() -> None:
     variables = SCHEMA["config"]["variables"]
     assert variables["token"].get("secret") and variables["serviceAccountKeyFile"].get("secret")
     assert not variables["endpoint"].get("secret")
+
+
+def test_byte_sizes_are_numbers_not_32_bit_integers() -> None:
+    # codegen maps "integer" to int32 in C# and Java; an image or a layer can be larger than 2 GiB
+    blob = SCHEMA["types"]["yc-registry:index:Blob"]["properties"]["size"]
+    assert IMAGE["properties"]["compressed_size"]["type"] == "number" and blob["type"] == "number"

@@ -24,16 +24,18 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from ..backend import ImageBackend
-from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, NotFoundError, OperationTimeoutError, RegistryError,
-                      RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
+from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, NotFoundError,
+                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
+                      ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
 from .rules import CleanupRules, Selection, is_protected, select
 
 log = logging.getLogger(__name__)
 
-ENGINE_RETRY = RetryPolicy(initial_backoff=0.5, max_backoff=10.0, multiplier=2.0, max_attempts=6)
-"""Backoff of the engine's own per-image retries, on top of the client's retries inside each call."""
+ENGINE_RETRY = RetryPolicy(initial_backoff=0.2, max_backoff=5.0, multiplier=2.0, max_attempts=12)
+"""Backoff of the engine's per-image retries. Deletes are sent once by the client (no hidden retries), so every
+retry comes back through the re-read and re-check; reads keep the client's own retries as well."""
 LIST_PAGE_SIZE = 1000
 PREVIEW_IDS = 10
 
@@ -208,14 +210,18 @@ class _Run:
                 log.exception("cleanup progress callback failed")
 
     def list_scope(self) -> list[ImageInfo]:
-        """The whole scope, retrying transient failures like a delete would."""
+        """The whole scope, retrying transient failures like a delete would; a scope that is gone holds nothing."""
         def listing() -> list[ImageInfo]:
             return list(self.backend.list_images(repository_name=self.rules.repository_name,
-                                                 registry_id=self.rules.registry_id, page_size=LIST_PAGE_SIZE))
+                                                 registry_id=self.rules.registry_id, page_size=LIST_PAGE_SIZE,
+                                                 timeout=self._time_left()))
         attempt = 0
         while True:
             try:
                 return listing()
+            except NotFoundError:  # the registry or repository no longer exists: nothing is left to delete
+                log.info("cleanup of %s: the scope does not exist (any more); nothing to delete", self.report.scope)
+                return []
             except TransientError:
                 attempt += 1
                 if attempt >= ENGINE_RETRY.max_attempts or not self._sleep(ENGINE_RETRY.backoff(attempt)):
@@ -300,16 +306,26 @@ class _Run:
                 self.report.timed_out = True
         self.record(image_id, "not_attempted")
 
+    def _time_left(self) -> float | None:
+        """Seconds left before the run's timeout (at least a millisecond), or None without a timeout."""
+        remaining = self.remaining()
+        return None if remaining is None else max(remaining, 0.001)
+
     def _out_of_time(self, image_id: str, detail: str) -> None:
         with self.lock:
             self.report.timed_out = True
         self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
 
     def _delete_once(self, image: ImageInfo) -> tuple[str, str]:
+        """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
         try:
-            fresh = self.backend.get_image(image.id)
+            fresh = self.backend.get_image(image.id, timeout=self._time_left())
         except NotFoundError:
             return "already_gone", ""
+        except DeadlineExceededError as exc:
+            if not exc.sent:
+                return "not_attempted", ""
+            raise
         reason = is_protected(fresh, self.rules, self.now)
         if reason:
             return "skipped", f"now protected: {reason}"
@@ -318,9 +334,13 @@ class _Run:
             return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
         began = time.monotonic()
         try:
-            result = self.backend.delete_image(image.id, timeout=remaining)
+            result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False)
         except NotFoundError:
             return "already_gone", ""
+        except DeadlineExceededError as exc:
+            if not exc.sent:
+                return "not_attempted", ""
+            raise
         took = time.monotonic() - began
         with self.lock:
             self.typical_delete = took if self.typical_delete is None else 0.8 * self.typical_delete + 0.2 * took
@@ -333,6 +353,8 @@ class _Run:
             return SUNSET_EXPLANATION if SUNSET_EXPLANATION in str(exc) else f"{exc}. {SUNSET_EXPLANATION}"
         if isinstance(exc, UnauthenticatedError):
             self.abort(f"the registry rejected the credentials ({exc})")
+        if isinstance(exc, PermissionDeniedError):
+            self.abort(f"the account may not delete images here ({exc})")
         if isinstance(exc, OperationTimeoutError):
             if self.deadline is not None:
                 with self.lock:
@@ -384,7 +406,8 @@ def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = N
     return len(selection.selected), selection.selected_ids[:limit]
 
 
-def cleanup_images(backend: ImageBackend | None = None, *, repository_name: str | None = None, registry_id: str | None = None,
+def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str | None = None,
+                   registry_id: str | None = None,
                    keep_tags: Sequence[str] | None = None, keep_last: int = 0, older_than: str | None = None,
                    untagged_only: bool = False, delete_all: bool = False, dry_run: bool = False,
                    concurrency: int | None = None, timeout: float | None = None, now: datetime | None = None,

@@ -31,7 +31,8 @@ from ..validation import check_id, check_repository_name, check_timeout
 
 DEFAULT_CONCURRENCY = 10
 MAX_CONCURRENCY = 50
-OLDER_THAN_RE = re.compile(r"^\d+[smhdw]$")
+OLDER_THAN_RE = re.compile(r"[0-9]+[smhdw]")
+MAX_OLDER_THAN = timedelta(days=100 * 365)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _RULE_NAMES = "keep_tags, keep_last, older_than, untagged_only"
 
@@ -50,13 +51,16 @@ def _check_count(field_name: str, value: object, low: int, high: int | None = No
 
 def parse_older_than(value: object, field_name: str = "older_than") -> timedelta:
     """``"30d"`` -> 30 days; a positive number followed by one of s, m, h, d, w."""
-    if not isinstance(value, str) or not OLDER_THAN_RE.match(value):
+    if not isinstance(value, str) or not OLDER_THAN_RE.fullmatch(value):
         raise InvalidArgumentError(
-            field_name, r"must match ^\d+[smhdw]$, a number and a unit (s, m, h, d, w), e.g. 30d or 12h", value)
+            field_name, "must be a number and a unit (s, m, h, d, w), e.g. 30d or 12h", value)
     amount = int(value[:-1])
     if amount <= 0:
         raise InvalidArgumentError(field_name, "must be a positive duration", value)
-    return timedelta(seconds=amount * _UNIT_SECONDS[value[-1]])
+    seconds = amount * _UNIT_SECONDS[value[-1]]
+    if seconds > MAX_OLDER_THAN.total_seconds():
+        raise InvalidArgumentError(field_name, "must be at most 100 years", value)
+    return timedelta(seconds=seconds)
 
 
 def _compile_keep_tags(value: object) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
@@ -174,7 +178,10 @@ def _tag_reasons(image: ImageInfo, rules: CleanupRules) -> list[str]:
 
 def _age_reason(created: datetime | None, rules: CleanupRules, now: datetime) -> str | None:
     if created is None:
-        return "created_at cannot be read"
+        # Only a rule that looks at dates (older_than, keep_last) cannot be sure about such an image: keep it then.
+        if rules.max_age is not None or rules.keep_last:
+            return "created_at cannot be read (older_than / keep_last cannot be applied)"
+        return None
     if rules.max_age is not None and now - created <= rules.max_age:
         return f"not older than {rules.older_than} (created {created.isoformat()})"
     return None

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ..backend import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
 from ..cleanup.engine import PREVIEW_IDS
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import InvalidArgumentError
 from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import unknown as _unknown
@@ -116,10 +116,7 @@ def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str]) -> dict[s
 def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None,
                limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
     """How many images a cleanup would delete now and the first ``limit`` ids; (0, []) for a scope that is gone."""
-    try:
-        return preview(backend, rules_from(inputs), now=now, limit=limit)
-    except NotFoundError:
-        return 0, []
+    return preview(backend, rules_from(inputs), now=now, limit=limit)
 
 
 def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:

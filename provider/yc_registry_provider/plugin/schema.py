@@ -55,7 +55,8 @@ IMAGE_FIELD_SPECS: dict[str, dict[str, Any]] = {
     "name": {**_STR, "description": "Repository name, <registry_id>/<repository path>, shared by every image "
                                     "of the repository."},
     "digest": {**_STR, "description": "Manifest digest, sha256:<hex>; never moves to another image."},
-    "compressed_size": {"type": "integer", "description": "Compressed size of the image in bytes."},
+    # "number", not "integer": codegen maps integer to 32 bits in C# and Java, and images pass 2 GiB.
+    "compressed_size": {"type": "number", "description": "Compressed size of the image in bytes."},
     "config": {"$ref": f"#/types/{BLOB_TYPE}", "description": "The image's config blob (null when absent)."},
     "layers": {"type": "array", "items": {"$ref": f"#/types/{BLOB_TYPE}"},
                "description": "The image's layer blobs."},
@@ -139,7 +140,7 @@ BLOB_SPEC: dict[str, Any] = {
     "properties": {
         "id": {**_STR, "description": "Blob id."},
         "digest": {**_STR, "description": "Blob digest, sha256:<hex>."},
-        "size": {"type": "integer", "description": "Blob size in bytes."},
+        "size": {"type": "number", "description": "Blob size in bytes (a number: blobs pass 2 GiB)."},
         "urls": {**_STR_LIST, "description": "URLs the blob can be fetched from, if any."},
     },
     "required": ["id", "digest", "size"],

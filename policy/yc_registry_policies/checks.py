@@ -292,35 +292,120 @@ CLEANUP_DEFAULTS: Dict[str, Any] = {
     "allowDeleteAll": False,
     "allowWithoutKeepRules": False,
     "untaggedOnlyIsKeepRule": True,
+    "olderThanIsKeepRule": True,
     "exemptDryRun": True,
 }
 
+# The provider's keep rules (yc_registry_provider.cleanup.rules): any of them protects an image; with none,
+# the provider refuses unless delete_all=True, which only lifts that refusal (rules given with it still
+# protect).
+CLEANUP_RULE_NAMES = ("keep_tags", "keep_last", "older_than", "untagged_only")
+# Rules that count as keep rules only while their config switch is on.
+_SWITCHES = (("older_than", "olderThanIsKeepRule"), ("untagged_only", "untaggedOnlyIsKeepRule"))
+
+
+def _counted_rule_names(cfg: Mapping[str, Any]) -> List[str]:
+    off = {name for name, switch in _SWITCHES if not cfg.get(switch)}
+    return [name for name in CLEANUP_RULE_NAMES if name not in off]
+
+
+def cleanup_scope(inputs: Mapping[str, Any]) -> str:
+    """``repository <name>`` or ``registry <id>``, as the provider words an ImageCleanup's scope."""
+    repo, registry = inputs.get("repository_name"), inputs.get("registry_id")
+    if _is_set(repo):
+        return f"repository {repo}"
+    if _is_set(registry):
+        return f"registry {registry}"
+    if is_unknown(repo):
+        return "a repository not known yet"
+    if is_unknown(registry):
+        return "a registry not known yet"
+    return "an unspecified scope"
+
+
+def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
+                   ) -> Tuple[List[str], List[str], List[str]]:
+    """``(counted, not_counted, unknown)``: the keep rules given, described (``keep_last 5``), split into
+    those this policy counts as keep rules and those the config excludes; and the names of rules whose
+    value is not known yet (preview)."""
+    counted: List[str] = []
+    excluded: List[str] = []
+    unknown: List[str] = []
+    keep_tags = inputs.get("keep_tags")
+    if is_unknown(keep_tags):
+        unknown.append("keep_tags")
+    elif isinstance(keep_tags, list) and any(_is_set(t) or is_unknown(t) for t in keep_tags):
+        shown = ", ".join("?" if is_unknown(t) else str(t) for t in keep_tags if _is_set(t) or is_unknown(t))
+        counted.append(f"keep_tags [{shown}]")
+    keep_last = inputs.get("keep_last")
+    if is_unknown(keep_last):
+        unknown.append("keep_last")
+    elif not isinstance(keep_last, bool) and (_number(keep_last) or 0) > 0:
+        n = _number(keep_last)
+        counted.append(f"keep_last {int(n) if n is not None and float(n).is_integer() else keep_last}")
+    for name, switch in _SWITCHES:
+        value = inputs.get(name)
+        if is_unknown(value):
+            if cfg.get(switch):
+                unknown.append(name)
+            continue
+        if name == "older_than":
+            if not _is_set(value):
+                continue
+            text = f"older_than {value}"
+        else:
+            if value is not True:
+                continue
+            text = "untagged_only"
+        (counted if cfg.get(switch) else excluded).append(text)
+    return counted, excluded, unknown
+
 
 def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
+    """An ImageCleanup must keep something: at least one keep rule (``keep_tags``, ``keep_last > 0``,
+    ``older_than``, ``untagged_only``; the last two can be excluded by config).
+
+    ``delete_all=True`` only lifts the provider's refusal of a cleanup without rules, so it is reported only
+    when no rule is given (and ``allowDeleteAll`` is false).  Values unknown during a preview that could
+    decide the outcome (a rule, ``delete_all``, ``dry_run``) make the check stay silent.
+    """
     cfg = merged_config(CLEANUP_DEFAULTS, config)
     inputs = to_plain(inputs)
-    repo = inputs.get("repository_name") or "?"
-    if cfg.get("exemptDryRun") and inputs.get("dry_run") is True:
+    scope = cleanup_scope(inputs)
+    if cfg.get("exemptDryRun") and (inputs.get("dry_run") is True or is_unknown(inputs.get("dry_run"))):
         return []
-    if inputs.get("delete_all") is True:
+    counted, excluded, unknown = _cleanup_rules(inputs, cfg)
+    if counted or unknown:
+        return []  # it keeps something (or may, once the unknown values are known)
+    delete_all = inputs.get("delete_all")
+    if is_unknown(delete_all):
+        return []  # cannot tell during preview
+    not_counted = ""
+    if excluded:
+        switches = [s for n, s in _SWITCHES if any(e.startswith(n) for e in excluded)]
+        not_counted = (f" ({' and '.join(excluded)} still protect{'s' if len(excluded) == 1 else ''} some "
+                       f"images, but {', '.join(f'{s}=false' for s in switches)} so this policy does not "
+                       f"count {'it' if len(excluded) == 1 else 'them'})")
+    if delete_all is True:
         if cfg.get("allowDeleteAll"):
             return []
-        return [f"ImageCleanup of {repo} sets delete_all=True: every image in the repository "
-                f"would be deleted. Use keep rules (keep_tags / keep_last) instead."]
+        if excluded:
+            return [f"ImageCleanup of {scope} sets delete_all=True with no counted keep rule{not_counted}; "
+                    f"delete_all only lifts the provider's refusal of a cleanup without rules. Add keep_tags "
+                    f"and/or keep_last, or set allowDeleteAll to permit it."]
+        return [f"ImageCleanup of {scope} sets delete_all=True and no keep rule: every image in {scope} "
+                f"would be deleted when it is destroyed. Add a keep rule ({', '.join(_counted_rule_names(cfg))}) "
+                f"instead, or set allowDeleteAll to permit it."]
     if cfg.get("allowWithoutKeepRules"):
         return []
-    keep_tags = inputs.get("keep_tags")
-    keep_last = inputs.get("keep_last")
-    if is_unknown(keep_tags) or is_unknown(keep_last):
-        return []  # computed: cannot tell during preview
-    has_keep_tags = isinstance(keep_tags, list) and any(_is_set(t) or is_unknown(t) for t in keep_tags)
-    has_keep_last = (keep_last is not None and not isinstance(keep_last, bool)
-                     and _number(keep_last) is not None and _number(keep_last) > 0)
-    untagged_only = inputs.get("untagged_only") is True and cfg.get("untaggedOnlyIsKeepRule")
-    if has_keep_tags or has_keep_last or untagged_only:
-        return []
-    return [f"ImageCleanup of {repo} has no keep rule: set keep_tags (regexes of tags to keep) "
-            f"and/or keep_last (number of newest images to keep), or untagged_only=True."]
+    hints = {"keep_tags": "keep_tags (regexes of tags to keep)",
+             "keep_last": "keep_last (number of newest images to keep)",
+             "older_than": "older_than (e.g. '30d': younger images are kept)",
+             "untagged_only": "untagged_only=True (tagged images are kept)"}
+    wanted = [hints[n] for n in _counted_rule_names(cfg)]
+    what = "no counted keep rule" if excluded else "no keep rule"
+    return [f"ImageCleanup of {scope} has {what}{not_counted}: set {', '.join(wanted[:-1])} "
+            f"and/or {wanted[-1]}."]
 
 
 def _number(v: Any) -> Optional[float]:

@@ -142,21 +142,29 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
 
     return ResourceValidationPolicy(
         name="cleanup-needs-keep-rule",
-        description="An ImageCleanup must keep something: no delete_all, and at least one keep rule.",
+        description="An ImageCleanup must keep something: at least one keep rule (keep_tags, keep_last, "
+                    "older_than, untagged_only); delete_all=True with no keep rule is reported.",
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=PolicyConfigSchema(properties={
             "allowDeleteAll": {"type": "boolean", "default": False,
-                               "description": "Permit delete_all=True."},
+                               "description": "Permit delete_all=True without any keep rule (with keep rules "
+                                              "delete_all is never reported: it only lifts the provider's "
+                                              "refusal of a cleanup without rules)."},
             "allowWithoutKeepRules": {"type": "boolean", "default": False,
-                                      "description": "Permit a cleanup with neither keep_tags nor keep_last."},
+                                      "description": "Permit a cleanup (without delete_all) that has no keep "
+                                                     "rule this policy counts."},
             "untaggedOnlyIsKeepRule": {"type": "boolean", "default": True,
                                        "description": "untagged_only=True (keeps every tagged image) "
                                                       "counts as a keep rule."},
+            "olderThanIsKeepRule": {"type": "boolean", "default": True,
+                                    "description": "older_than (e.g. '30d': images not older than that are "
+                                                   "kept) counts as a keep rule, as in the provider."},
             "exemptDryRun": {"type": "boolean", "default": True,
                              "description": "Do not report cleanups with dry_run=True (they delete nothing)."},
         }),
-        remediation_steps="Add keep_tags=[...] and/or keep_last=N to the ImageCleanup.",
+        remediation_steps="Add a keep rule to the ImageCleanup: keep_tags=[...], keep_last=N, "
+                          "older_than='30d' or untagged_only=True.",
     )
 
 

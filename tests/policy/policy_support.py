@@ -39,37 +39,19 @@ def plain_inputs(res: Dict[str, Any]) -> Dict[str, Any]:
         out[k] = v
     return out
 
-def image_outputs(res: Dict[str, Any], *, compressed_size: int = 50 * 1024 ** 2,
-                  created_at: str = "2026-11-20T10:00:00Z",
-                  tags: Optional[List[str]] = None) -> Dict[str, Any]:
-    """Outputs of an Image: its inputs plus the ImageInfo fields of the SDK contract."""
-    inputs = copy.deepcopy(res["inputs"])
-    repo = inputs.get("repository_name") or "crp0123456789abcdefg/app"
-    digest = inputs.get("digest") or "sha256:" + "c" * 64
-    if tags is None:
-        tags = [inputs["tag"]] if inputs.get("tag") else ["v1.0.0"]
-    layer = {"id": "layer1", "digest": "sha256:" + "d" * 64, "size": compressed_size - 1024, "urls": []}
-    out = dict(inputs)
-    out.update({
-        "image_id": inputs.get("image_id") or "crpimage0123456789ab",
-        "name": repo,
-        "digest": digest,
-        "compressed_size": compressed_size,
-        "config": {"id": "cfg1", "digest": "sha256:" + "e" * 64, "size": 1024, "urls": []},
-        "layers": [layer],
-        "tags": tags,
-        "created_at": created_at,
-        "registry_id": repo.split("/", 1)[0],
-        "repository": repo,
-        "uri": f"cr.yandex/{repo}@{digest}",
-        "tag_uris": [f"cr.yandex/{repo}:{t}" for t in tags],
-    })
-    return out
+def stack_resource(res: Dict[str, Any], name: Optional[str] = None, **changes: Any) -> Dict[str, Any]:
+    """A captured resource as AnalyzeStack takes it: its captured outputs (as the provider returned them),
+    optionally under another name or with a few output values changed (for a test needing a variant)."""
+    outputs = copy.deepcopy(res["outputs"])
+    outputs.update(changes)
+    return {"type": res["type"], "name": name or res["name"], "outputs": outputs}
 
-def cleanup_outputs(res: Dict[str, Any]) -> Dict[str, Any]:
-    out = copy.deepcopy(res["inputs"])
-    out.update({"candidate_count": 2, "candidate_ids": ["crpimg1", "crpimg2"]})
-    return out
+def stack_resources(by_name: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Every captured resource with its captured outputs."""
+    return [stack_resource(r) for r in by_name.values()]
+
+def is_image_res(res: Dict[str, Any]) -> bool:
+    return res["type"].endswith(":Image")
 
 def to_struct(d: Dict[str, Any]) -> struct_pb2.Struct:
     s = struct_pb2.Struct()

@@ -1,8 +1,8 @@
 """The pack started as Pulumi starts it (``python -u -m pulumi.policy 127.0.0.1:0
 <pack folder>``) and driven over its Analyzer gRPC API, with resources shaped
-as pulumi_yc_registry registers them (fixtures/registered_resources.json,
-captured under mocks by capture_resources.py) plus foreign resources that
-reference cr.yandex/ images."""
+as pulumi_yc_registry registers them and with the outputs its providers return
+(fixtures/registered_resources.json, captured against the embedded fake by
+capture_resources.py), plus foreign resources that reference cr.yandex/ images."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from policy_support import Analyzer, analyzer_pb2, cleanup_outputs, image_outputs, urn_for
+from policy_support import Analyzer, analyzer_pb2, is_image_res, stack_resource, stack_resources, urn_for
 
 ADVISORY = analyzer_pb2.EnforcementLevel.Value("ADVISORY")
 MANDATORY = analyzer_pb2.EnforcementLevel.Value("MANDATORY")
@@ -51,12 +51,11 @@ def fired(responses, policy):
     return sorted(n for n, resp in responses.items() if policy_diags(resp, policy))
 
 
-def stack_resources(by_name, **image_kw):
-    out = []
-    for r in by_name.values():
-        outputs = image_outputs(r, **image_kw) if r["type"].endswith(":Image") else cleanup_outputs(r)
-        out.append({"type": r["type"], "name": r["name"], "outputs": outputs})
-    return out
+def image_names(by_name):
+    return sorted(n for n, r in by_name.items() if is_image_res(r))
+
+
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
 
 
 @pytest.fixture(autouse=True)
@@ -99,16 +98,27 @@ def test_image_pinned_by_digest(analyzer, by_name):
 
 def test_cleanup_needs_keep_rule(analyzer, by_name):
     res = analyze_all(analyzer, [(r["type"], r["name"], r["inputs"]) for r in by_name.values()])
-    assert fired(res, "cleanup-needs-keep-rule") == ["delete-all", "no-keep-rules"]
-    assert all(d.enforcementLevel == MANDATORY
-               for d in policy_diags(res["delete-all"], "cleanup-needs-keep-rule"))
+    # keep-rules, delete-all-with-keep-rules, older-than-only and untagged-only keep something
+    assert fired(res, "cleanup-needs-keep-rule") == ["delete-all"]
+    [d] = policy_diags(res["delete-all"], "cleanup-needs-keep-rule")
+    assert d.enforcementLevel == MANDATORY
+    assert "every image in repository crp0123456789abcdefg/app would be deleted" in d.message
     r = by_name["delete-all"]
     assert policy_diags(analyzer.analyze("yc-registry:index:ImageCleanup", "n", r["inputs"]),
                         "cleanup-needs-keep-rule")
-    analyzer.configure({"cleanup-needs-keep-rule": {"allowDeleteAll": True, "enforcementLevel": "advisory"}})
+    analyzer.configure({"cleanup-needs-keep-rule": {"allowDeleteAll": True, "olderThanIsKeepRule": False,
+                                                    "enforcementLevel": "advisory"}})
     res = analyze_all(analyzer, [(r["type"], r["name"], r["inputs"]) for r in by_name.values()])
-    assert fired(res, "cleanup-needs-keep-rule") == ["no-keep-rules"]
-    assert policy_diags(res["no-keep-rules"], "cleanup-needs-keep-rule")[0].enforcementLevel == ADVISORY
+    assert fired(res, "cleanup-needs-keep-rule") == ["older-than-only"]
+    [d] = policy_diags(res["older-than-only"], "cleanup-needs-keep-rule")
+    assert d.enforcementLevel == ADVISORY and "repository crp0123456789abcdefg/web" in d.message
+
+
+def test_cleanup_unknown_delete_all_is_silent(analyzer, by_name):
+    """delete_all unknown at preview (the engine's marker): stay silent, and no "can't run" noise."""
+    r = by_name["delete-all"]
+    resp = analyzer.analyze(r["type"], r["name"], dict(r["inputs"], delete_all=UNKNOWN_BOOL))
+    assert list(resp.diagnostics) == []
 
 
 def test_container_registry_sunset(analyzer, by_name):
@@ -144,16 +154,13 @@ def test_sunset_mandatory_after_date():
 
 
 def test_max_compressed_size(analyzer, by_name):
-    resources = stack_resources(by_name)
-    r = by_name["by-digest"]
-    resources.append({"type": r["type"], "name": "huge", "outputs": image_outputs(r, compressed_size=5 * 1024 ** 3)})
-    resp = analyzer.analyze_stack(resources)
-    assert names(resp, "image-max-compressed-size") == ["huge"]
-    assert policy_diags(resp, "image-max-compressed-size")[0].urn == f"urn:pulumi:dev::demo::{r['type']}::huge"
+    resp = analyzer.analyze_stack(stack_resources(by_name))
+    # by-digest: the fake reports it at 2 GiB
+    assert names(resp, "image-max-compressed-size") == ["by-digest"]
+    assert policy_diags(resp, "image-max-compressed-size")[0].urn == urn_for(by_name["by-digest"])
     analyzer.configure({"image-max-compressed-size": {"maxBytes": 10 * 1024 ** 2}})
     resp = analyzer.analyze_stack(stack_resources(by_name))
-    assert names(resp, "image-max-compressed-size") == ["by-digest", "by-id", "by-latest", "by-odd-tag",
-                                                        "by-tag", "by-tag-and-digest"]
+    assert names(resp, "image-max-compressed-size") == image_names(by_name)
 
 
 def test_tag_rules(analyzer, by_name):
@@ -164,23 +171,34 @@ def test_tag_rules(analyzer, by_name):
     analyzer.configure({"image-tag-rules": {"allowLatest": True, "requiredTagPattern": r"v\d+\.\d+\.\d+"}})
     resp = analyzer.analyze_stack(stack_resources(by_name))
     # by-latest is now allowed to use `latest`, but carries no versioned tag at all
-    assert names(resp, "image-tag-rules") == ["by-latest", "by-odd-tag"]
+    assert names(resp, "image-tag-rules") == ["by-digest-untagged", "by-latest", "by-odd-tag"]
     by = {d.urn.rsplit("::", 1)[1]: d.message for d in policy_diags(resp, "image-tag-rules")}
     assert "no tag matching" in by["by-latest"] and "feature-x" in by["by-odd-tag"]
 
 
+def _age_days(res, now):
+    created = dt.datetime.fromisoformat(res["outputs"]["created_at"].replace("Z", "+00:00"))
+    return (now - created) / dt.timedelta(days=1)
+
+
 def test_max_age(analyzer, by_name):
+    # the pack's clock is the real one: expectations follow from the captured (fixed) created_at values
     now = dt.datetime.now(dt.timezone.utc)
-    fresh = (now - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    resources = stack_resources(by_name, created_at=fresh)
-    r = by_name["by-digest"]
-    resources.append({"type": r["type"], "name": "stale",
-                      "outputs": image_outputs(r, created_at="2020-01-01T00:00:00Z")})
+    resources = stack_resources(by_name)
     resp = analyzer.analyze_stack(resources)
-    assert names(resp, "image-max-age") == ["stale"]
-    analyzer.configure({"image-max-age": {"maxAgeDays": 1}})
+    expected = sorted(n for n in image_names(by_name) if _age_days(by_name[n], now) > 180)
+    assert "by-latest" in expected and "by-odd-tag" in expected  # created 2023 and 2025
+    assert names(resp, "image-max-age") == expected
+    # a limit just above the newest image's age: it complies, the older ones do not
+    newest = min(image_names(by_name), key=lambda n: _age_days(by_name[n], now))
+    assert newest == "by-digest-untagged"
+    limit = int(_age_days(by_name[newest], now)) + 1
+    analyzer.configure({"image-max-age": {"maxAgeDays": limit}})
     resp = analyzer.analyze_stack(resources)
-    assert len(names(resp, "image-max-age")) == 7
+    assert names(resp, "image-max-age") == [n for n in image_names(by_name) if n != newest]
+    analyzer.configure({"image-max-age": {"maxAgeDays": 0}})
+    resp = analyzer.analyze_stack(resources)
+    assert names(resp, "image-max-age") == image_names(by_name)
 
 
 def test_preview_unknowns_are_skipped(analyzer, by_name):
@@ -188,9 +206,9 @@ def test_preview_unknowns_are_skipped(analyzer, by_name):
     unknown_num = "3eeb2bf0-c639-47a8-9e75-3b44932eb421"
     unknown_str = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     unknown_arr = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
-    r = by_name["by-digest"]
-    outputs = dict(r["inputs"], compressed_size=unknown_num, created_at=unknown_str, tags=unknown_arr)
-    resp = analyzer.analyze_stack([{"type": r["type"], "name": r["name"], "outputs": outputs}])
+    r = by_name["by-digest"]  # 2 GiB once known
+    resp = analyzer.analyze_stack([stack_resource(r, compressed_size=unknown_num, created_at=unknown_str,
+                                                  tags=unknown_arr)])
     assert list(resp.diagnostics) == []
 
 

@@ -16,7 +16,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy_support import cleanup_outputs, image_outputs, plain_inputs, urn_for
+from policy_support import is_image_res, plain_inputs, urn_for
 from yc_registry_policies import checks, policies
 import yc_registry_policies as pkg
 
@@ -39,6 +39,23 @@ def run_stack(policy: StackValidationPolicy, resources, config=None):
            for t, n, props in resources]
     policy.validate(StackValidationArgs(prs, config), lambda m, urn=None: out.append((m, urn)))
     return out
+
+
+def captured(by_name, *names):
+    """(type, name, captured outputs) of the named captured resources; no names: every one."""
+    return [(r["type"], r["name"], r["outputs"]) for r in
+            ([by_name[n] for n in names] if names else by_name.values())]
+
+
+def images(by_name):
+    return captured(by_name, *[n for n, r in by_name.items() if is_image_res(r)])
+
+
+def fired_names(out):
+    return sorted({u.rsplit("::", 1)[1] for _, u in out})
+
+
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"  # the engine's marker for an unknown boolean
 
 
 def test_package_exports_and_no_yandexcloud():
@@ -89,18 +106,19 @@ def test_pinned_allowed_tag_pattern_and_other_types(by_name):
 # -------------------------------------------------------------- max size
 def test_size(by_name):
     p = policies.image_max_compressed_size()
-    r = by_name["by-digest"]
-    big = image_outputs(r, compressed_size=3 * 1024 ** 3)
-    small = image_outputs(r, compressed_size=100 * 1024 ** 2)
-    out = run_stack(p, [(r["type"], "big", big), (r["type"], "small", small)])
-    assert len(out) == 1 and out[0][1].endswith("::big") and "3.0 GiB" in out[0][0]
-    # configured (numbers arrive as floats from the protobuf Struct)
-    assert len(run_stack(p, [(r["type"], "small", small)], {"maxBytes": 50.0 * 1024 ** 2})) == 1
+    # the captured stack: only by-digest (2 GiB as the fake reports it) is over the default 1 GiB
+    out = run_stack(p, captured(by_name))
+    assert fired_names(out) == ["by-digest"]
+    assert "2.0 GiB" in out[0][0] and out[0][1] == urn_for(by_name["by-digest"])
+    # configured (numbers arrive as floats from the protobuf Struct): 50 MiB exactly is not above it
+    out = run_stack(p, images(by_name), {"maxBytes": 50.0 * 1024 ** 2})
+    assert fired_names(out) == ["by-digest", "by-latest", "by-odd-tag"]
     # unknown during preview: silent
-    assert run_stack(p, [(r["type"], "u", dict(small, compressed_size=checks.UNKNOWN))]) == []
+    r = by_name["by-digest"]
+    assert run_stack(p, [(r["type"], "u", dict(r["outputs"], compressed_size=checks.UNKNOWN))]) == []
     # cleanups are not images
     c = by_name["delete-all"]
-    assert run_stack(p, [(c["type"], c["name"], dict(cleanup_outputs(c), compressed_size=10 ** 12))]) == []
+    assert run_stack(p, [(c["type"], c["name"], dict(c["outputs"], compressed_size=10 ** 12))]) == []
 
 
 # -------------------------------------------------------------- tag rules
@@ -108,11 +126,10 @@ def test_tag_rules_latest(by_name):
     p = policies.image_tag_rules()
     assert p.enforcement_level == EnforcementLevel.MANDATORY
     latest = by_name["by-latest"]
-    ok = by_name["by-tag"]
-    out = run_stack(p, [(latest["type"], latest["name"], image_outputs(latest)),
-                        (ok["type"], ok["name"], image_outputs(ok))])
+    assert latest["outputs"]["tags"] == ["latest"]
+    out = run_stack(p, captured(by_name))
     assert len(out) == 1 and "`latest`" in out[0][0] and out[0][1] == urn_for(latest)
-    assert run_stack(p, [(latest["type"], "l", image_outputs(latest))], {"allowLatest": True}) == []
+    assert run_stack(p, captured(by_name), {"allowLatest": True}) == []
     # inputs alone (outputs unknown at preview) are enough for the latest rule
     assert checks.check_tag_rules(plain_inputs(latest))
 
@@ -120,30 +137,38 @@ def test_tag_rules_latest(by_name):
 def test_tag_rules_pattern(by_name):
     p = policies.image_tag_rules()
     cfg = {"requiredTagPattern": r"v\d+\.\d+\.\d+"}
-    odd, ok, dig = by_name["by-odd-tag"], by_name["by-tag"], by_name["by-digest"]
-    out = run_stack(p, [(odd["type"], odd["name"], image_outputs(odd)),
-                        (ok["type"], ok["name"], image_outputs(ok)),
-                        (dig["type"], "dig-ok", image_outputs(dig, tags=["v2.0.0", "latest"])),
-                        (dig["type"], "dig-untagged", image_outputs(dig, tags=[]))], cfg)
-    assert [u.rsplit("::", 1)[1] for _, u in out] == ["by-odd-tag", "dig-untagged"]
-    assert "feature-x" in out[0][0]
+    out = run_stack(p, images(by_name), cfg)
+    # by-latest: adopted by `latest` and no versioned tag; by-odd-tag: feature-x; by-digest-untagged: no tag
+    assert fired_names(out) == ["by-digest-untagged", "by-latest", "by-odd-tag"]
+    by = {u.rsplit("::", 1)[1]: m for m, u in out}
+    assert "feature-x" in by["by-odd-tag"] and "no tag matching" in by["by-digest-untagged"]
+    out = run_stack(p, images(by_name), dict(cfg, allowLatest=True))
+    assert fired_names(out) == ["by-digest-untagged", "by-latest", "by-odd-tag"]
+    assert all("`latest`" not in m for m, _ in out)
+    # `latest` next to a matching tag is fine once allowed (a variant of the captured 2 GiB image)
+    dig = by_name["by-digest"]
+    assert run_stack(p, [(dig["type"], "dig", dict(dig["outputs"], tags=["v2.0.0", "latest"]))],
+                     dict(cfg, allowLatest=True)) == []
 
 
 # -------------------------------------------------------------- max age
 def test_age(by_name):
     p = policies.image_max_age(clock=lambda: NOW)
-    r = by_name["by-digest"]
-    old = image_outputs(r, created_at="2025-01-01T00:00:00Z")
-    new = image_outputs(r, created_at="2026-11-20T10:00:00Z")
-    out = run_stack(p, [(r["type"], "old", old), (r["type"], "new", new)])
-    assert len(out) == 1 and out[0][1].endswith("::old") and "180" in out[0][0]
-    assert len(run_stack(p, [(r["type"], "new", new)], {"maxAgeDays": 3})) == 1
+    # captured created_at values: 2023-03-15 (by-latest) and 2025-06-01 (by-odd-tag) are over 180 days
+    out = run_stack(p, captured(by_name))
+    assert fired_names(out) == ["by-latest", "by-odd-tag"]
+    assert all("180" in m for m, _ in out)
+    assert "2023-03-15T12:00:00Z" in dict((u.rsplit("::", 1)[1], m) for m, u in out)["by-latest"]
+    # by-digest-untagged was created 2 days before NOW, everything else earlier
+    assert fired_names(run_stack(p, images(by_name), {"maxAgeDays": 3})) == sorted(
+        n for n, r in by_name.items() if is_image_res(r) and n != "by-digest-untagged")
     assert checks.parse_timestamp("2026-11-20T10:00:00.123456789Z").year == 2026
     assert checks.check_max_age({"created_at": "2026-11-20T10:00:00+03:00"}, now=NOW) == []
 
 
 # -------------------------------------------------------------- cleanup
-@pytest.mark.parametrize("name,fires", [("delete-all", True), ("no-keep-rules", True), ("keep-rules", False),
+@pytest.mark.parametrize("name,fires", [("delete-all", True), ("keep-rules", False),
+                                        ("delete-all-with-keep-rules", False), ("older-than-only", False),
                                         ("untagged-only", False), ("dry-run-delete-all", False)])
 def test_cleanup(by_name, name, fires):
     p = policies.cleanup_needs_keep_rule()
@@ -153,18 +178,75 @@ def test_cleanup(by_name, name, fires):
         assert bool(run_resource(p, token, plain_inputs(r))) is fires
 
 
+def test_cleanup_delete_all_message_names_scope(by_name):
+    p = policies.cleanup_needs_keep_rule()
+    r = by_name["delete-all"]
+    [msg] = run_resource(p, r["type"], plain_inputs(r))
+    assert "every image in repository crp0123456789abcdefg/app would be deleted" in msg
+    assert "?" not in msg
+    # what the provider would delete: the whole repository, as captured
+    assert r["outputs"]["candidate_count"] == len({x["outputs"]["image_id"] for x in by_name.values()
+                                                   if is_image_res(x)
+                                                   and x["outputs"]["name"] == "crp0123456789abcdefg/app"})
+
+
+def test_cleanup_delete_all_with_rules_is_not_reported(by_name):
+    """delete_all only lifts the provider's refusal of a rule-less cleanup: rules given with it still keep."""
+    p = policies.cleanup_needs_keep_rule()
+    r = by_name["delete-all-with-keep-rules"]
+    # the provider agrees: the images the keep_tags rule matches are not candidates
+    assert r["outputs"]["candidate_count"] < by_name["delete-all"]["outputs"]["candidate_count"]
+    assert run_resource(p, r["type"], plain_inputs(r)) == []
+    assert run_resource(p, r["type"], plain_inputs(r), {"allowDeleteAll": False}) == []
+    # delete_all with only a rule the config does not count: reported, naming the rule that still protects
+    variant = dict(plain_inputs(by_name["older-than-only"]), delete_all=True)
+    [msg] = run_resource(p, r["type"], variant, {"olderThanIsKeepRule": False})
+    assert "delete_all only lifts" in msg and "older_than 30d still protects" in msg
+    assert "every image" not in msg and "repository crp0123456789abcdefg/web" in msg
+    assert run_resource(p, r["type"], variant) == []
+
+
+def test_cleanup_older_than_is_a_keep_rule(by_name):
+    p = policies.cleanup_needs_keep_rule()
+    r = by_name["older-than-only"]
+    # the provider keeps what is not older than 30d (the captured candidate is the 2025 image only)
+    assert r["outputs"]["candidate_ids"] == [by_name["by-odd-tag"]["outputs"]["image_id"]]
+    assert run_resource(p, r["type"], plain_inputs(r)) == []
+    assert run_resource(p, r["type"], plain_inputs(r), {"olderThanIsKeepRule": True}) == []
+    [msg] = run_resource(p, r["type"], plain_inputs(r), {"olderThanIsKeepRule": False})
+    assert "repository crp0123456789abcdefg/web has no counted keep rule" in msg
+    assert "olderThanIsKeepRule=false" in msg
+    assert run_resource(p, r["type"], plain_inputs(r),
+                        {"olderThanIsKeepRule": False, "allowWithoutKeepRules": True}) == []
+
+
 def test_cleanup_config(by_name):
     p = policies.cleanup_needs_keep_rule()
     assert run_resource(p, by_name["delete-all"]["type"], plain_inputs(by_name["delete-all"]),
                         {"allowDeleteAll": True}) == []
-    assert run_resource(p, by_name["no-keep-rules"]["type"], plain_inputs(by_name["no-keep-rules"]),
-                        {"allowWithoutKeepRules": True}) == []
-    assert run_resource(p, by_name["untagged-only"]["type"], plain_inputs(by_name["untagged-only"]),
+    # allowWithoutKeepRules does not cover delete_all=True (allowDeleteAll does)
+    assert run_resource(p, by_name["delete-all"]["type"], plain_inputs(by_name["delete-all"]),
+                        {"allowWithoutKeepRules": True})
+    msgs = run_resource(p, by_name["untagged-only"]["type"], plain_inputs(by_name["untagged-only"]),
                         {"untaggedOnlyIsKeepRule": False})
+    assert len(msgs) == 1 and "ImageCleanup of registry crp0123456789abcdefg " in msgs[0]
     assert run_resource(p, by_name["dry-run-delete-all"]["type"], plain_inputs(by_name["dry-run-delete-all"]),
                         {"exemptDryRun": False})
     assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_last": 0}) != []
     assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_tags": checks.UNKNOWN}) == []
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_last": 2.0}) == []
+
+
+@pytest.mark.parametrize("unknown", [checks.UNKNOWN, UNKNOWN_BOOL])
+def test_cleanup_unknown_delete_all_is_silent(by_name, unknown):
+    """delete_all computed elsewhere (unknown at preview): no rule, but it may be confirmed: stay silent."""
+    p = policies.cleanup_needs_keep_rule()
+    r = by_name["delete-all"]
+    inputs = dict(plain_inputs(r), delete_all=unknown)
+    assert run_resource(p, r["type"], inputs) == []
+    assert checks.check_cleanup_keep_rule(inputs) == []
+    # an unknown dry_run could be True: silent too while exemptDryRun
+    assert checks.check_cleanup_keep_rule(dict(plain_inputs(r), dry_run=unknown)) == []
 
 
 # -------------------------------------------------------------- sunset

@@ -120,9 +120,10 @@ class PluginProcess:
                                                            news=struct_from(news), preview=preview),
                                 timeout=self.timeout)
 
-    def delete(self, urn: str, id_: str, properties: Mapping[str, Any]) -> None:
-        self.stub.Delete(provider_pb2.DeleteRequest(urn=urn, id=id_, properties=struct_from(properties)),
-                         timeout=self.timeout)
+    def delete(self, urn: str, id_: str, properties: Mapping[str, Any], *, custom_timeout: float = 0.0) -> None:
+        """Delete as the engine sends it; ``custom_timeout`` is the resource's customTimeouts.delete (0: none)."""
+        self.stub.Delete(provider_pb2.DeleteRequest(urn=urn, id=id_, properties=struct_from(properties),
+                                                    timeout=custom_timeout), timeout=self.timeout)
 
 
 class DynamicPlugin(PluginProcess):

@@ -16,6 +16,7 @@ from yc_registry_provider.lifecycle import image as image_rules
 from yc_registry_provider.lifecycle.values import unknown
 from yc_registry_provider.lookups import find_image, find_images
 from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS
+from yc_registry_provider.fake import add_image
 
 from plugin_support import (PROGRESS_INTERVAL, UNKNOWN, FakeEngine, NativePlugin, Registry, plugin_env, secret,
                             struct_to_dict, urn)
@@ -255,6 +256,22 @@ def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
     # a second delete (the image is gone) succeeds: already gone is not an error
     plugin.delete(resource, image_id, outs)
     assert any("already gone" in m for m in fake_engine.servicer.messages(resource))
+
+
+def test_custom_delete_timeout_caps_the_wait(plugin: NativePlugin, registry: Registry) -> None:
+    # given an adopted image whose delete operation would take 30 s, and customTimeouts.delete of 0.5 s
+    image_id = add_image(registry.model, registry.registry_id, "capped").id
+    created = plugin.create(urn(IMAGE, "capped"), {"image_id": image_id, "delete_timeout": 600})
+    registry.model.knobs.operation_duration = 30
+    try:
+        # when the engine deletes it, then the delete fails naming the unfinished operation instead of waiting
+        with pytest.raises(grpc.RpcError) as caught:
+            plugin.delete(urn(IMAGE, "capped"), image_id, struct_to_dict(created.properties), custom_timeout=0.5)
+    finally:
+        registry.model.knobs.operation_duration = 0.0
+    details = caught.value.details() or ""
+    assert f"deleting image {image_id} was not done after 0." in details and "yc operation get" in details
+    assert image_id in registry.model.images
 
 
 def test_secret_inputs_stay_secret(plugin: NativePlugin, registry: Registry) -> None:

@@ -309,6 +309,8 @@ class YcRegistryProvider(Provider):
     async def delete(self, request: DeleteRequest) -> None:
         props = plain_map(request.properties)
         if request.type == IMAGE_TOKEN:
+            if request.timeout and request.timeout > 0:  # customTimeouts.delete caps the resource's delete_timeout
+                props = {**props, "delete_timeout": min(image_rules.delete_timeout(props), float(request.timeout))}
             await self._delete_image(request.urn, request.resource_id, props)
         elif request.type == CLEANUP_TOKEN:
             await self._delete_cleanup(request.urn, props)

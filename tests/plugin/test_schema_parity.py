@@ -86,3 +86,17 @@ def test_byte_sizes_are_numbers_not_32_bit_integers() -> None:
     # codegen maps "integer" to int32 in C# and Java; an image or a layer can be larger than 2 GiB
     blob = SCHEMA["types"]["yc-registry:index:Blob"]["properties"]["size"]
     assert IMAGE["properties"]["compressed_size"]["type"] == "number" and blob["type"] == "number"
+
+
+def test_the_yaml_example_calls_functions_the_schema_declares_with_arguments_it_accepts() -> None:
+    # given examples/yaml-lookup (not runnable here: no Pulumi CLI), its invokes must match the plugin's schema
+    import yaml  # pyyaml, a dependency of pulumi
+
+    from harness import REPO_ROOT
+
+    program = yaml.safe_load((REPO_ROOT / "examples" / "yaml-lookup" / "Pulumi.yaml").read_text(encoding="utf-8"))
+    invokes = [value["fn::invoke"] for value in program["variables"].values() if "fn::invoke" in value]
+    assert invokes
+    for invoke in invokes:
+        function = SCHEMA["functions"][invoke["function"]]
+        assert set(invoke.get("arguments", {})) <= set(function["inputs"]["properties"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -26,36 +25,12 @@ NOW = datetime.now(timezone.utc)
 
 
 # -- fixtures and builders ----------------------------------------------------------------------------
-class CapturedPlugin:
-    """A DynamicPlugin whose stderr is drained into ``lines`` (what the engine would show the user)."""
-
-    def __init__(self, plugin: DynamicPlugin) -> None:
-        self.plugin = plugin
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        assert self.plugin.process.stderr is not None
-        for raw in iter(self.plugin.process.stderr.readline, b""):
-            self.lines.append(raw.decode(errors="replace").rstrip("\n"))
-
-    def wait_for(self, needle: str, timeout: float = 5.0) -> list[str]:
-        """The captured lines containing ``needle``, waiting a little for them to arrive."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [line for line in self.lines if needle in line]
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(0.02)
-
-
 @pytest.fixture(scope="module")
-def plugin(module_cloud: FakeCloud) -> Iterator[CapturedPlugin]:
+def plugin(module_cloud: FakeCloud) -> Iterator[DynamicPlugin]:
     started = DynamicPlugin(env=env_without_yc(REPO_ROOT / "tests"), python=sys.executable)
     try:
         started.configure(module_cloud.config)
-        yield CapturedPlugin(started)
+        yield started
     finally:
         started.close()
 
@@ -76,11 +51,11 @@ def registered(**kwargs: Any) -> dict[str, Any]:
     return resource.inputs
 
 
-def create(plugin: CapturedPlugin, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+def create(plugin: DynamicPlugin, **kwargs: Any) -> tuple[dict[str, Any], Any]:
     """Check then Create, as the engine does on `pulumi up`; returns (checked inputs, create response)."""
-    inputs, failures = plugin.plugin.check(URN, {}, registered(**kwargs))
+    inputs, failures = plugin.check(URN, {}, registered(**kwargs))
     assert failures == []
-    return inputs, plugin.plugin.create(URN, inputs)
+    return inputs, plugin.create(URN, inputs)
 
 
 def remaining(cloud: FakeCloud, ids: list[str]) -> list[str]:
@@ -88,9 +63,9 @@ def remaining(cloud: FakeCloud, ids: list[str]) -> list[str]:
 
 
 # -- Check --------------------------------------------------------------------------------------------
-def test_check_normalizes_and_keeps_provider(plugin: CapturedPlugin) -> None:
+def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin) -> None:
     news = registered(repository_name="crp1/app", keep_last=3, keep_tags=["v.*"], timeout=60)
-    inputs, failures = plugin.plugin.check(URN, {}, news)
+    inputs, failures = plugin.check(URN, {}, news)
     assert failures == []
     assert inputs == {"repository_name": "crp1/app", "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
                       "delete_all": False, "dry_run": False, "timeout": 60, "__provider": news["__provider"]}
@@ -109,27 +84,27 @@ def test_check_normalizes_and_keeps_provider(plugin: CapturedPlugin) -> None:
     ({"repository_name": "crp1/app", "delete_all": True, "concurrency": 99}, "concurrency"),
     ({"repository_name": "crp1/app", "delete_all": True, "timeout": -5}, "timeout"),
 ])
-def test_check_refuses_naming_the_field(plugin: CapturedPlugin, kwargs: dict[str, Any], field: str) -> None:
-    _, failures = plugin.plugin.check(URN, {}, registered(**kwargs))
+def test_check_refuses_naming_the_field(plugin: DynamicPlugin, kwargs: dict[str, Any], field: str) -> None:
+    _, failures = plugin.check(URN, {}, registered(**kwargs))
     assert [prop for prop, _ in failures] == [field], failures
 
 
-def test_check_refusal_of_no_rule_explains(plugin: CapturedPlugin) -> None:
-    _, failures = plugin.plugin.check(URN, {}, registered(registry_id="crp1"))
+def test_check_refusal_of_no_rule_explains(plugin: DynamicPlugin) -> None:
+    _, failures = plugin.check(URN, {}, registered(registry_id="crp1"))
     (reason,) = [why for _, why in failures]
     assert "would delete every image of registry crp1" in reason and "delete_all" in reason
 
 
-def test_check_lets_unknowns_pass_but_checks_the_known(plugin: CapturedPlugin) -> None:
+def test_check_lets_unknowns_pass_but_checks_the_known(plugin: DynamicPlugin) -> None:
     news = registered(registry_id="crp1", keep_last=2)
-    _, failures = plugin.plugin.check(URN, {}, {**news, "registry_id": UNKNOWN})
+    _, failures = plugin.check(URN, {}, {**news, "registry_id": UNKNOWN})
     assert failures == []
-    _, failures = plugin.plugin.check(URN, {}, {**news, "registry_id": UNKNOWN, "older_than": "soon"})
+    _, failures = plugin.check(URN, {}, {**news, "registry_id": UNKNOWN, "older_than": "soon"})
     assert [prop for prop, _ in failures] == ["older_than"]
 
 
 # -- Create and Read ------------------------------------------------------------------------------------
-def test_create_shows_candidates_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_create_shows_candidates_and_deletes_nothing(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     # given six images: two tagged release, the rest not
     repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("release-2",), ("latest",))
     before = set(cloud.model.images)
@@ -144,7 +119,7 @@ def test_create_shows_candidates_and_deletes_nothing(plugin: CapturedPlugin, clo
     assert set(cloud.model.images) == before
 
 
-def test_read_refreshes_the_candidates(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_read_refreshes_the_candidates(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, ids = cloud.repository_with((), ())
     inputs, created = create(plugin, repository_name=repo, untagged_only=True)
     assert created.properties["candidate_count"] == 2
@@ -152,51 +127,51 @@ def test_read_refreshes_the_candidates(plugin: CapturedPlugin, cloud: FakeCloud)
     path = repo.split("/", 1)[1]
     new = add_image(cloud.model, cloud.registry_id, path, created_at=NOW - timedelta(days=1)).id
     cloud.model.delete_image(ids[0])
-    read = plugin.plugin.read(URN, created.id, created.properties)
+    read = plugin.read(URN, created.id, created.properties)
     assert read.id == created.id
     assert read.properties["candidate_count"] == 2 and read.properties["candidate_ids"] == [ids[1], new]
     assert read.inputs is not None and read.inputs["repository_name"] == repo and read.inputs["untagged_only"]
     # and a scope with nothing left reads as zero candidates, the resource staying in state
     cloud.model.delete_image(ids[1])
     cloud.model.delete_image(new)
-    empty = plugin.plugin.read(URN, created.id, created.properties)
+    empty = plugin.read(URN, created.id, created.properties)
     assert empty.id == created.id and empty.properties["candidate_count"] == 0
 
 
 # -- Diff and Update ------------------------------------------------------------------------------------
-def test_diff_no_change_despite_float_numbers(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_diff_no_change_despite_float_numbers(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, _ = cloud.repository_with(())
     inputs, created = create(plugin, repository_name=repo, keep_last=2, concurrency=4, timeout=30)
-    reply = plugin.plugin.diff(URN, created.id, created.properties, inputs)
+    reply = plugin.diff(URN, created.id, created.properties, inputs)
     assert reply.changes == provider_pb2.DiffResponse.DIFF_NONE and list(reply.replaces) == []
 
 
-def test_rule_change_updates_in_place_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_rule_change_updates_in_place_and_deletes_nothing(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, ids = cloud.repository_with(("v1",), (), ("v2",), ())
     _, created = create(plugin, repository_name=repo, untagged_only=True)
     assert created.properties["candidate_ids"] == [ids[1], ids[3]]
-    news, _ = plugin.plugin.check(URN, {}, registered(repository_name=repo, keep_last=1, dry_run=True))
-    reply = plugin.plugin.diff(URN, created.id, created.properties, news)
+    news, _ = plugin.check(URN, {}, registered(repository_name=repo, keep_last=1, dry_run=True))
+    reply = plugin.diff(URN, created.id, created.properties, news)
     assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == []
-    updated = plugin.plugin.update(URN, created.id, created.properties, news)
+    updated = plugin.update(URN, created.id, created.properties, news)
     assert updated.properties["candidate_ids"] == ids[:3] and updated.properties["dry_run"] is True
     assert updated.properties["untagged_only"] is False and updated.properties["keep_last"] == 1
     assert remaining(cloud, ids) == ids
 
 
-def test_scope_change_replaces(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_scope_change_replaces(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, _ = cloud.repository_with(())
     other, _ = cloud.repository_with(())
     _, created = create(plugin, repository_name=repo, delete_all=True)
-    news, _ = plugin.plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
-    reply = plugin.plugin.diff(URN, created.id, created.properties, news)
+    news, _ = plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
+    reply = plugin.diff(URN, created.id, created.properties, news)
     assert list(reply.replaces) == ["repository_name"] and not reply.deleteBeforeReplace
     unknown = {**news, "repository_name": UNKNOWN}
-    assert list(plugin.plugin.diff(URN, created.id, created.properties, unknown).replaces) == ["repository_name"]
+    assert list(plugin.diff(URN, created.id, created.properties, unknown).replaces) == ["repository_name"]
 
 
 # -- Delete -----------------------------------------------------------------------------------------------
-def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: CapturedPlugin,
+def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: DynamicPlugin,
                                                                   cloud: FakeCloud) -> None:
     # given a repository with protected and unprotected images, and another repository
     repo, ids = cloud.repository_with(("release-1",), (), ("dev",), (), ("latest",), ())
@@ -204,19 +179,19 @@ def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: Captur
     _, created = create(plugin, repository_name=repo, keep_tags=["release-.*", "latest"], concurrency=2)
     assert created.properties["candidate_count"] == 4
     # when destroyed
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
     # then exactly the candidates are gone, the protected and the other repository's images stay
     assert remaining(cloud, ids) == [ids[0], ids[4]]
     assert remaining(cloud, bystanders) == bystanders
     # and progress reached the plugin's stderr (forwarded by the engine to the CLI)
-    assert plugin.wait_for(f"info: yc-registry ImageCleanup: cleanup of repository {repo}: deleting 4 images")
-    (done,) = plugin.wait_for(f"Cleanup of repository {repo}: 4 of 6 images selected")
+    assert plugin.stderr_containing(f"info: yc-registry ImageCleanup: cleanup of repository {repo}: deleting 4 images")
+    (done,) = plugin.stderr_containing(f"Cleanup of repository {repo}: 4 of 6 images selected")
     assert done.startswith("info: ") and "deleted 4, already gone 0, skipped 0, failed 0" in done
     # and a second destroy (nothing left to select) is fine
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
 
 
-def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: CapturedPlugin,
+def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: DynamicPlugin,
                                                                    cloud: FakeCloud) -> None:
     from yc_registry_provider.fake import add_registry
 
@@ -228,25 +203,25 @@ def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: Captur
         kept.append(ids[2])
     _, created = create(plugin, registry_id=registry.id, keep_last=1)
     assert created.id == f"cleanup-{registry.id}" and created.properties["candidate_count"] == 4
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
     assert remaining(cloud, gone) == [] and remaining(cloud, kept) == kept
 
 
-def test_dry_run_deletes_nothing_and_says_what_would_go(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_dry_run_deletes_nothing_and_says_what_would_go(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, ids = cloud.repository_with((), ())
     _, created = create(plugin, repository_name=repo, delete_all=True, dry_run=True)
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
     assert remaining(cloud, ids) == ids
-    (line,) = plugin.wait_for(f"Cleanup of repository {repo} (dry run)")
+    (line,) = plugin.stderr_containing(f"Cleanup of repository {repo} (dry run)")
     assert "would delete 2" in line and "nothing deleted" in line
 
 
-def test_read_only_registry_explains_and_deletes_nothing(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_read_only_registry_explains_and_deletes_nothing(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     repo, ids = cloud.repository_with((), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True)
     cloud.model.knobs.read_only = True
     with pytest.raises(grpc.RpcError) as caught:
-        plugin.plugin.delete(URN, created.id, created.properties)
+        plugin.delete(URN, created.id, created.properties)
     # then the Delete RPC fails (the engine keeps the resource in state) with the plain explanation
     details = caught.value.details()
     assert "CleanupFailedError" in details and "read-only since 2026-11-10" in details
@@ -254,31 +229,31 @@ def test_read_only_registry_explains_and_deletes_nothing(plugin: CapturedPlugin,
     assert remaining(cloud, ids) == ids
 
 
-def test_interrupted_cleanup_continues_on_the_next_destroy(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_interrupted_cleanup_continues_on_the_next_destroy(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     # given five candidates, one of which the cloud fails to delete
     repo, ids = cloud.repository_with((), (), (), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True)
     cloud.model.knobs.failing_images.add(ids[2])
     # when destroyed, then it fails with a summary naming the image and why; the others are gone for good
     with pytest.raises(grpc.RpcError) as caught:
-        plugin.plugin.delete(URN, created.id, created.properties)
+        plugin.delete(URN, created.id, created.properties)
     details = caught.value.details()
     assert "deleted 4, already gone 0, skipped 0, failed 1" in details
     assert ids[2] in details and "injected failure" in details
     assert remaining(cloud, ids) == [ids[2]]
     # when the trouble is gone and destroy runs again (same state), then it continues with what is left
     cloud.model.knobs.failing_images.clear()
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
     assert remaining(cloud, ids) == []
 
 
-def test_timeout_stops_the_run_and_the_next_run_continues(plugin: CapturedPlugin, cloud: FakeCloud) -> None:
+def test_timeout_stops_the_run_and_the_next_run_continues(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
     # given deletes that take 0.3 s each, one at a time, and a 0.5 s timeout
     repo, ids = cloud.repository_with((), (), (), (), (), ())
     _, created = create(plugin, repository_name=repo, delete_all=True, concurrency=1, timeout=0.5)
     cloud.model.knobs.operation_duration = 0.3
     with pytest.raises(grpc.RpcError) as caught:
-        plugin.plugin.delete(URN, created.id, created.properties)
+        plugin.delete(URN, created.id, created.properties)
     details = caught.value.details()
     # images not started in time are "not attempted"; one whose delete operation outlived the deadline "failed"
     assert "the timeout ran out" in details or "not done in time" in details, details
@@ -286,7 +261,7 @@ def test_timeout_stops_the_run_and_the_next_run_continues(plugin: CapturedPlugin
     assert remaining(cloud, ids), "a 0.5 s budget cannot delete six 0.3 s deletes one at a time"
     # when run again with fast deletes, then the rest goes
     cloud.model.knobs.operation_duration = 0.0
-    plugin.plugin.delete(URN, created.id, created.properties)
+    plugin.delete(URN, created.id, created.properties)
     assert remaining(cloud, ids) == []
 
 

@@ -201,8 +201,13 @@ def test_delete_waits_for_the_operation(dynamic_plugin: DynamicPlugin, module_cl
     # then Delete returned only once the image was gone; the other image stays
     assert took >= 0.45
     assert image.id not in module_cloud.model.images and other.id in module_cloud.model.images
-    # and deleting it again (already gone) is fine
+    # and the user was told (the plugin's stderr reaches the CLI), naming the operation
+    (waiting,) = dynamic_plugin.stderr_containing(f"yc-registry Image: deleting image {image.id}: waiting for operation")
+    operation_id = waiting.split("waiting for operation ", 1)[1].split()[0]
+    assert dynamic_plugin.stderr_containing(f"image {image.id} deleted (operation {operation_id})")
+    # and deleting it again (already gone) is fine, and said so
     dynamic_plugin.delete(urn(TYPE, "img"), created.id, created.properties)
+    assert dynamic_plugin.stderr_containing(f"image {image.id} was already gone")
 
 
 def test_delete_surfaces_a_failing_operation(dynamic_plugin: DynamicPlugin, module_cloud: FakeCloud) -> None:

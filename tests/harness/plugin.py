@@ -10,6 +10,8 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -56,17 +58,36 @@ class PluginProcess:
                  name: str = "the plugin") -> None:
         full_env = dict(os.environ if env is None else env)  # ``env`` is the whole environment when given
         self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+        # stderr is what the engine shows the user; drain it always (a full pipe would block the plugin)
+        self.stderr_lines: list[str] = []
+        self._drainer = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._drainer.start()
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
         if not line.isdigit():
             self.close()
-            err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+            self._drainer.join(5)
+            err = "\n".join(self.stderr_lines)
             raise RuntimeError(f"{name} did not print a port: {line!r}\n{err[-3000:]}")
         self.port = int(line)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         grpc.channel_ready_future(self.channel).result(timeout=15)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         self.timeout = timeout
+
+    def _drain_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for raw in iter(self.process.stderr.readline, b""):
+            self.stderr_lines.append(raw.decode(errors="replace").rstrip("\n"))
+
+    def stderr_containing(self, needle: str, timeout: float = 5.0) -> list[str]:
+        """The stderr lines containing ``needle``, waiting a little for them to arrive."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line for line in self.stderr_lines if needle in line]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.02)
 
     def close(self) -> None:
         """Stop the process (it never exits on its own)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
                             ResourceProvider, UpdateResult)
 
@@ -52,8 +53,15 @@ class ImageProvider(ResourceProvider):
         return UpdateResult(rules.update(olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete and wait; say so on the plugin's stderr, which the CLI shows (see dynamic/cleanup.py)."""
+        def started(operation_id: str) -> None:
+            pulumi.log.info(f"yc-registry Image: deleting image {id_}: waiting for operation {operation_id} "
+                            f"(up to {rules.delete_timeout(props):g} s)")
+
         with _config.client() as backend:
-            rules.delete(backend, id_, props)
+            result = rules.delete(backend, id_, props, on_started=started)
+        pulumi.log.info(f"yc-registry Image: image {id_} " + ("was already gone" if result.already_gone
+                                                             else f"deleted (operation {result.operation_id})"))
 
 
 __all__ = ["ImageProvider"]

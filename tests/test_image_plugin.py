@@ -123,6 +123,7 @@ def test_read_refreshes_and_an_out_of_band_delete_empties_the_id(dynamic_plugin:
     assert read.inputs is not None and read.inputs["repository_name"] == repo and read.inputs["tag"] == "v1"
     # when the image is deleted out of band, then a refresh empties the id
     module_cloud.model.delete_image(image.id)
+    module_cloud.model.advance()  # the fake's operations finish on the next read: this is it
     assert image.id not in module_cloud.model.images
     gone = dynamic_plugin.read(urn(TYPE, "img"), created.id, created.properties)
     assert gone.id == ""

@@ -121,3 +121,17 @@ def _wrapper_depth() -> int:
     return depth
 
 
+
+
+def test_a_preview_checks_but_creates_nothing(fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    # given the adopt example and an image to adopt
+    repo, ids = seed_app(fake_cloud)
+    digest = fake_cloud.model.images[ids[1]].digest
+    mocks = ExecutingMocks(fake_cloud.config)
+    # when it runs as a preview, then the provider checked the inputs but adopted nothing (no Get, no List)
+    run_program(EXAMPLES / "adopt-and-destroy", mocks, preview=True, project="yc-registry-adopt-and-destroy",
+                config={**fake_cloud.config, "yc-registry-adopt-and-destroy:repository": repo,
+                        "yc-registry-adopt-and-destroy:digests": json.dumps([digest])})
+    (resource,) = [r for r in mocks.resources if r.provider is not None]
+    assert resource.id == "" and resource.outputs["digest"] == digest
+    assert fake_cloud.model.calls["ImageService.List"] == 0 and fake_cloud.model.calls["ImageService.Get"] == 0

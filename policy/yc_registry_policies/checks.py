@@ -253,8 +253,8 @@ def parse_timestamp(value: str) -> _dt.datetime:
     if s.endswith(("Z", "z")):
         s = s[:-1] + "+00:00"
     m = re.match(r"^(.*T\d\d:\d\d:\d\d)(\.\d+)?(.*)$", s)
-    if m and m.group(2):  # Python < 3.11 wants at most 6 fractional digits
-        s = m.group(1) + m.group(2)[:7] + m.group(3)
+    if m and m.group(2):  # Python 3.10's fromisoformat takes exactly 3 or 6 fractional digits: make it 6
+        s = m.group(1) + "." + (m.group(2)[1:] + "000000")[:6] + m.group(3)
     ts = _dt.datetime.fromisoformat(s)
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=_dt.timezone.utc)

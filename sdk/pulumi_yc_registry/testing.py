@@ -125,6 +125,8 @@ class ExecutingMocks(RecordingMocks):
             self.failures.extend((args.name, f.property, f.reason) for f in checked.failures)
             raise ValueError(f"check failed for {args.name}: {text}")
         props = {**checked.inputs, PROVIDER_KEY: args.inputs[PROVIDER_KEY]}
+        if pulumi.runtime.is_dry_run():  # a preview: the engine checks but never creates
+            return "", props
         created = provider.create(props)
         outs = {**(created.outs or {}), PROVIDER_KEY: args.inputs[PROVIDER_KEY]}
         return created.id or "", outs

@@ -142,3 +142,31 @@ def test_deadline_exceeded_is_retried_on_reads_only(cloud: FakeModel, registry_i
     assert not isinstance(caught_delete.value, TransientError)  # nothing above the client retries it either
     time.sleep(0.3)  # let the slow server finish its calls before the fixture stops it
     assert cloud.calls["ImageService.Get"] == 3 and cloud.calls["ImageService.Delete"] == 1
+
+
+def test_a_lost_delete_response_is_retried_with_the_same_key_and_one_operation(
+        cloud: FakeModel, registry_id: str, client: RegistryClient) -> None:
+    # given a registry that carries out the next Delete but loses its answer (UNAVAILABLE)
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.lost_delete_responses = 1
+    # when the image is deleted
+    result = client.delete_image(image.id)
+    # then the retry carried the same idempotency key and got the same operation: one delete, not two
+    assert len(cloud.idempotency_keys) == 2 and len(set(cloud.idempotency_keys)) == 1
+    assert [op.id for op in cloud.operations.values() if op.image_id == image.id] == [result.operation_id]
+    assert image.id not in cloud.images
+
+
+def test_an_error_shown_during_a_rollback_is_waited_out_until_done(cloud: FakeModel, registry_id: str,
+                                                                   client: RegistryClient) -> None:
+    # given a delete that the cloud rolls back: the operation shows an error while it is not done yet
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.rollback_images.add(image.id)
+    cloud.knobs.operation_duration = 0.3
+    # when deleted, then the client waits for `done` and only then reports the failure
+    started = time.monotonic()
+    with pytest.raises(OperationFailedError) as caught:
+        client.delete_image(image.id)
+    assert time.monotonic() - started >= 0.3
+    assert cloud.calls["OperationService.Get"] >= 2 and caught.value.image_id == image.id
+    assert image.id in cloud.images

@@ -173,6 +173,8 @@ def test_failing_image_operation_ends_with_error_and_image_stays(model: FakeMode
     image = add_image(model, registry.id, "app")
     model.knobs.failing_images.add(image.id)
     op = model.delete_image(image.id)
+    assert not op.done  # Delete never answers with a finished operation
+    op = model.get_operation(op.id)
     assert op.done and op.error is not None and op.error.code == 13
     assert image.id in model.images and model.deleted_image_ids == []
 
@@ -246,3 +248,29 @@ def test_authenticate_rejects_unknown_tokens_without_echoing_them(model: FakeMod
 def test_demo_folder_lists_both_registries() -> None:
     model = seed_demo(FakeModel())
     assert len(model.list_images(folder_id=DEMO_FOLDER_ID, page_size=1000).images) == len(model.images)
+
+
+def test_delete_never_answers_with_a_finished_operation(model: FakeModel) -> None:
+    # given operations that take no time, when an image is deleted, then the answer is still unfinished;
+    # the operation finishes (and the image goes) on the next read, as a real one finishes later
+    registry = add_registry(model)
+    image = add_image(model, registry.id, "app")
+    op = model.delete_image(image.id)
+    assert not op.done and image.id in model.images
+    assert model.get_operation(op.id).done and image.id not in model.images
+
+
+def test_an_idempotency_key_belongs_to_one_image(model: FakeModel) -> None:
+    registry = add_registry(model)
+    first, second = add_image(model, registry.id, "app"), add_image(model, registry.id, "app")
+    model.delete_image(first.id, idempotency_key="key-1")
+    with pytest.raises(FakeError) as caught:
+        model.delete_image(second.id, idempotency_key="key-1")
+    assert caught.value.code == "INVALID_ARGUMENT" and "idempotency-key" in caught.value.message
+    assert first.id in caught.value.message and second.id in caught.value.message
+
+
+def test_a_bad_filter_is_quoted_back(model: FakeModel) -> None:
+    add_registry(model, "crpone")
+    with pytest.raises(FakeError, match="got 'tag=\"v1\"'"):
+        model.list_images(registry_id="crpone", filter='tag="v1"')

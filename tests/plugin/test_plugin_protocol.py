@@ -230,7 +230,7 @@ def test_read_of_a_gone_image_says_so(plugin: NativePlugin) -> None:
 
 def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
         plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
-    image_id = registry.images["old"]
+    image_id = add_image(registry.model, registry.registry_id, "doomed").id  # its own: app stays as seeded
     created = plugin.create(urn(IMAGE, "old"), {"image_id": image_id, "delete_timeout": 30})
     outs = struct_to_dict(created.properties)
     registry.model.knobs.operation_duration = 1.2

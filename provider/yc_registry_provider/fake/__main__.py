@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tls", action="store_true", help="also serve TLS with a fresh self-signed certificate")
     parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds slept per call")
-    parser.add_argument("--operation-duration", type=float, default=0.0, help="seconds until a delete is done")
+    parser.add_argument("--operation-duration", type=float, default=0.5, help="seconds until a delete is done")
     parser.add_argument("--early-not-found-polls", type=int, default=0)
     parser.add_argument("--unavailable-every", type=int, default=0)
     parser.add_argument("--max-unfinished-operations", type=int, default=0)
@@ -50,6 +50,22 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     return model
 
 
+def describe(model: FakeModel) -> str:
+    """What the fake holds, for a person about to point a program at it: registries, repositories, images."""
+    lines = []
+    for registry in model.registries.values():
+        repos: dict[str, list[str]] = {}
+        for image in model.images.values():
+            if image.registry_id == registry.id:
+                repos.setdefault(image.repository, []).append(
+                    f"{image.id} {image.digest} tags={','.join(image.tags) or '-'}")
+        lines.append(f"registry {registry.id} ({registry.name}, folder {registry.folder_id})")
+        for repo, images in repos.items():
+            lines.append(f"  repository {registry.id}/{repo}")
+            lines.extend(f"    {entry}" for entry in images)
+    return "\n".join(lines) if lines else "(no registries: --seed empty)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the server, print its address and the env to use, serve until a signal arrives."""
     args = parse_args(argv)
@@ -65,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     hint = f"YC_ENDPOINT={server.address} YC_PLAINTEXT=1 YC_TOKEN={DEMO_TOKEN}"
     if server.tls_address:
         hint += f" (TLS listener: {server.tls_address}, self-signed)"
-    print(hint, flush=True)
+    print(hint)
+    print(describe(server.model))
     sys.stdout.flush()
     while not stop.wait(0.5):
         pass

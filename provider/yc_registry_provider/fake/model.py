@@ -25,6 +25,7 @@ from yc_registry_provider.fake import api_limits as limits
 IAM_TOKEN_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
 INTERNAL_CODE = 13
+ABORTED_CODE = 10
 CANCELLED_CODE = 1
 READ_ONLY_MESSAGE = (
     "registry is read-only: Container Registry accepts no mutating calls since 2026-11-10 "
@@ -143,6 +144,8 @@ class Knobs:
     failing_images: set[str] = field(default_factory=set)
     read_only: bool = False
     poll_interval_header: float | None = None
+    lost_delete_responses: int = 0   # the next N Deletes are carried out, then answer UNAVAILABLE (response lost)
+    rollback_images: set[str] = field(default_factory=set)  # their delete shows an error while not yet done
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def _parse_filter(filter_text: str) -> str | None:
         raise _invalid("filter", f"length {len(filter_text)} exceeds the maximum of {limits.MAX_FILTER_LENGTH}")
     match = limits.FILTER_RE.fullmatch(filter_text)
     if match is None:
-        raise _invalid("filter", 'only name="<registry_id>/<repository>" is supported')
+        raise _invalid("filter", f'only name="<registry_id>/<repository>" is supported, got {filter_text!r}')
     value = match.group("value")
     registry_id, _, repository = value.partition("/")
     if not registry_id or not limits.REPOSITORY_NAME_RE.fullmatch(repository):
@@ -512,23 +515,27 @@ class FakeModel:
         return offset
 
     def delete_image(self, image_id: str, idempotency_key: str | None = None) -> Operation:
-        """ImageService.Delete: an unfinished operation; the image goes when it finishes.
+        """ImageService.Delete: an operation that is never done yet; the image goes when it finishes (next reads).
 
-        A repeated idempotency key returns the first call's operation. Deleting an image that already
-        has a pending delete returns that same pending operation.
+        A repeated idempotency key returns the first call's operation (the key must name the same image).
+        Deleting an image that already has a pending delete returns that same pending operation.
         """
-        if idempotency_key:
-            with self._lock:
-                self.idempotency_keys.append(idempotency_key)
-                known = self._ops_by_key.get(idempotency_key)
-            if known is not None:
-                self.advance()
-                return self.operations[known]
         if not image_id:
             raise _invalid("image_id", "required, got an empty string")
         _check_id("image_id", image_id)
         if self.knobs.read_only:
             raise FakeError("FAILED_PRECONDITION", READ_ONLY_MESSAGE)
+        if idempotency_key:
+            with self._lock:
+                self.idempotency_keys.append(idempotency_key)
+                known = self._ops_by_key.get(idempotency_key)
+            if known is not None:
+                first = self.operations[known]
+                if first.image_id != image_id:
+                    raise _invalid("idempotency-key", f"{idempotency_key!r} was used for deleting image "
+                                                      f"{first.image_id}, not {image_id}: use one key per delete")
+                self.advance()
+                return first
         self.advance()
         with self._lock:
             if image_id not in self.images:
@@ -550,15 +557,22 @@ class FakeModel:
                     created_at=now,
                     done_at=now + self.knobs.operation_duration,
                     modified_at=now,
-                    fails=image_id in self.knobs.failing_images,
+                    fails=image_id in self.knobs.failing_images or image_id in self.knobs.rollback_images,
                     not_found_polls_left=self.knobs.early_not_found_polls,
                 )
+                if image_id in self.knobs.rollback_images:  # the API may show the error before `done`
+                    op.error = OperationError(ABORTED_CODE, f"delete of image {image_id} is being rolled back")
                 self.operations[op.id] = op
                 self._unfinished[op.id] = op
                 self._pending_by_image[image_id] = op.id
             if idempotency_key:
                 self._ops_by_key[idempotency_key] = op.id
-        self.advance()
+            lose = self.knobs.lost_delete_responses > 0
+            if lose:
+                self.knobs.lost_delete_responses -= 1
+        if lose:
+            raise FakeError("UNAVAILABLE", f"ImageService.Delete: the operation {op.id} was created, but the answer "
+                                           "was lost (lost_delete_responses knob)")
         return op
 
     # ----- OperationService --------------------------------------------------------------------

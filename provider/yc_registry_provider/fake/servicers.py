@@ -76,7 +76,8 @@ def image_to_proto(image: Image) -> image_pb2.Image:
 
 
 def operation_to_proto(op: Operation) -> operation_pb2.Operation:
-    """Model operation -> operation.Operation with DeleteImageMetadata and, once done, error xor Empty."""
+    """Model operation -> operation.Operation with DeleteImageMetadata; once done, error xor Empty (an error may
+    show earlier, during a rollback)."""
     metadata = any_pb2.Any()
     metadata.Pack(image_service_pb2.DeleteImageMetadata(image_id=op.image_id))
     message = operation_pb2.Operation(
@@ -88,11 +89,10 @@ def operation_to_proto(op: Operation) -> operation_pb2.Operation:
         done=op.done,
         metadata=metadata,
     )
-    if op.done:
-        if op.error is not None:
-            message.error.CopyFrom(status_pb2.Status(code=op.error.code, message=op.error.message))
-        else:
-            message.response.Pack(empty_pb2.Empty())
+    if op.error is not None:  # once done; or before, while the cloud rolls a failed delete back
+        message.error.CopyFrom(status_pb2.Status(code=op.error.code, message=op.error.message))
+    elif op.done:
+        message.response.Pack(empty_pb2.Empty())
     return message
 
 

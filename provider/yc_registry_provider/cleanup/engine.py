@@ -320,25 +320,18 @@ class _Run:
         """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
-        except NotFoundError:
-            return "already_gone", ""
-        except DeadlineExceededError as exc:
-            if not exc.sent:
-                return "not_attempted", ""
-            raise
-        reason = is_protected(fresh, self.rules, self.now)
-        if reason:
-            return "skipped", f"now protected: {reason}"
-        remaining = self.remaining()
-        if remaining is not None and remaining <= (self.typical_delete or 0.0):
-            return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
-        began = time.monotonic()
-        try:
+            reason = is_protected(fresh, self.rules, self.now)
+            if reason:
+                return "skipped", f"now protected: {reason}"
+            remaining = self.remaining()
+            if remaining is not None and remaining <= (self.typical_delete or 0.0):
+                return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
+            began = time.monotonic()
             result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False)
         except NotFoundError:
             return "already_gone", ""
         except DeadlineExceededError as exc:
-            if not exc.sent:
+            if not exc.sent:  # the time ran out before anything was sent: the next run gets to it
                 return "not_attempted", ""
             raise
         took = time.monotonic() - began

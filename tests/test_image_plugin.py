@@ -192,6 +192,7 @@ def test_delete_waits_for_the_operation(dynamic_plugin: DynamicPlugin, module_cl
     # given an adopted image whose delete takes half a second
     repo, (image, other) = repo_with(module_cloud, ("v1",), ("v2",))
     _, created = adopt(dynamic_plugin, repository_name=repo, tag="v1")
+    dynamic_plugin.new_deployment()  # pulumi destroy: a deployment of its own
     module_cloud.model.knobs.operation_duration = 0.5
     try:
         started = time.monotonic()
@@ -214,6 +215,7 @@ def test_delete_waits_for_the_operation(dynamic_plugin: DynamicPlugin, module_cl
 def test_delete_surfaces_a_failing_operation(dynamic_plugin: DynamicPlugin, module_cloud: FakeCloud) -> None:
     repo, (image,) = repo_with(module_cloud, ("v1",))
     _, created = adopt(dynamic_plugin, image_id=image.id)
+    dynamic_plugin.new_deployment()
     module_cloud.model.knobs.failing_images.add(image.id)
     with pytest.raises(grpc.RpcError) as caught:
         dynamic_plugin.delete(urn(TYPE, "img"), created.id, created.properties)
@@ -226,6 +228,7 @@ def test_delete_surfaces_a_failing_operation(dynamic_plugin: DynamicPlugin, modu
 def test_delete_on_a_read_only_registry_explains(dynamic_plugin: DynamicPlugin, module_cloud: FakeCloud) -> None:
     repo, (image,) = repo_with(module_cloud, ("v1",))
     _, created = adopt(dynamic_plugin, image_id=image.id)
+    dynamic_plugin.new_deployment()
     module_cloud.model.knobs.read_only = True
     try:
         with pytest.raises(grpc.RpcError) as caught:
@@ -233,6 +236,24 @@ def test_delete_on_a_read_only_registry_explains(dynamic_plugin: DynamicPlugin, 
     finally:
         module_cloud.model.knobs.read_only = False
     assert "RegistryReadOnlyError" in caught.value.details() and "read-only since 2026-11-10" in caught.value.details()
+
+
+def test_a_renamed_image_keeps_the_image_it_still_adopts(dynamic_plugin: DynamicPlugin,
+                                                        module_cloud: FakeCloud) -> None:
+    # given an up in which a renamed Image (no alias) adopts the image the old name held
+    repo, (image,) = repo_with(module_cloud, ("v1",))
+    _, old = adopt(dynamic_plugin, repository_name=repo, tag="v1")
+    dynamic_plugin.new_deployment()
+    _, renamed = adopt(dynamic_plugin, repository_name=repo, tag="v1")
+    # when the engine deletes the old name in that same up, then the image stays and the user is told why
+    dynamic_plugin.delete(urn(TYPE, "old-name"), old.id, old.properties)
+    assert image.id in module_cloud.model.images and renamed.id == image.id
+    assert dynamic_plugin.stderr_containing(f"image {image.id} kept: another resource of this stack still adopts it")
+    # and a later destroy deletes it
+    dynamic_plugin.new_deployment()
+    dynamic_plugin.delete(urn(TYPE, "img"), renamed.id, renamed.properties)
+    module_cloud.model.advance()
+    assert image.id not in module_cloud.model.images
 
 
 # -- __provider -----------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from .models import ImageInfo
 
 @dataclass(frozen=True)
 class DeleteResult:
-    """What one delete did: ``already_gone`` is True when the image did not exist (not an error)."""
+    """What one delete did: ``already_gone`` when the image did not exist (not an error); ``kept`` when it was
+    not deleted because another resource of the same deployment still holds it."""
 
     image_id: str
     operation_id: str | None
     already_gone: bool
+    kept: bool = False
 
 
 class ImageBackend(Protocol):

@@ -132,11 +132,15 @@ class ExecutingMocks(RecordingMocks):
         return created.id or "", outs
 
     def destroy(self) -> list[CapturedResource]:
-        """Delete every created dynamic resource in reverse creation order (reads are not deleted)."""
+        """Delete every created dynamic resource in reverse creation order (reads are not deleted).
+
+        Like ``pulumi destroy``, this is a deployment of its own: each provider is configured afresh first.
+        """
         deleted = []
         for resource in reversed(self.resources):
             if resource.provider is None or not resource.id or resource.read_only:
                 continue
+            resource.provider.configure(ConfigureRequest(Config(self.config, self.project)))
             resource.provider.delete(resource.id, dict(resource.outputs))
             deleted.append(resource)
         return deleted

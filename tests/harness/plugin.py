@@ -56,6 +56,11 @@ class PluginProcess:
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0,
                  name: str = "the plugin") -> None:
+        self._argv, self._env, self._name = list(argv), env, name
+        self._last_configure: Any = None
+        self._start(argv, env, timeout, name)
+
+    def _start(self, argv: Sequence[str], env: Mapping[str, str] | None, timeout: float, name: str) -> None:
         full_env = dict(os.environ if env is None else env)  # ``env`` is the whole environment when given
         self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
         # stderr is what the engine shows the user; drain it always (a full pipe would block the plugin)
@@ -111,7 +116,17 @@ class PluginProcess:
     def configure_raw(self, args: Mapping[str, Any], variables: Mapping[str, str] | None = None) -> Any:
         request = provider_pb2.ConfigureRequest(args=struct_from(args), variables=dict(variables or {}),
                                                 acceptSecrets=True)
+        self._last_configure = request
         return self.stub.Configure(request, timeout=self.timeout)
+
+    def new_deployment(self) -> None:
+        """A fresh process, configured as before: the engine starts one per deployment (`pulumi destroy` after
+        `pulumi up`). A deployment keeps the images its resources adopt or keep, so a delete of one of them in the
+        same deployment keeps it (a rename); tests that adopt and then destroy call this in between."""
+        self.close()
+        self._start(self._argv, self._env, self.timeout, self._name)
+        if self._last_configure is not None:
+            self.stub.Configure(self._last_configure, timeout=self.timeout)
 
     def check_raw(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
         return self.stub.Check(provider_pb2.CheckRequest(urn=urn, olds=struct_from(olds), news=struct_from(news)),

@@ -18,6 +18,7 @@ from yc_registry_provider.lookups import find_image, find_images
 from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS
 from yc_registry_provider.fake import add_image
 
+from harness.plugin import struct_from
 from plugin_support import (PROGRESS_INTERVAL, UNKNOWN, FakeEngine, NativePlugin, Registry, plugin_env, secret,
                             struct_to_dict, urn)
 
@@ -134,13 +135,45 @@ def test_get_image_returns_what_the_python_function_returns(plugin: NativePlugin
     assert newest["image_id"] == registry.images["newest"]
 
 
+def invoke_failures(plugin: NativePlugin, tok: str, args: dict[str, Any]) -> list[tuple[str, str]]:
+    """An invoke the provider refuses: the protocol's check failures (property, reason), and no return value."""
+    reply = plugin.stub.Invoke(provider_pb2.InvokeRequest(tok=tok, args=struct_from(args)), timeout=plugin.timeout)
+    assert not struct_to_dict(getattr(reply, "return")), reply
+    return [(f.property, f.reason) for f in reply.failures]
+
+
 def test_get_image_errors_are_the_python_errors(plugin: NativePlugin, registry: Registry) -> None:
-    with pytest.raises(grpc.RpcError) as ambiguous:
-        plugin.invoke(GET_IMAGE, {"repository_name": registry.repository})
-    assert "5 images matched" in str(ambiguous.value.details())
-    with pytest.raises(grpc.RpcError) as missing:
-        plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "tag": "nope"})
-    assert 'no image matched tag "nope"' in str(missing.value.details())
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository})
+    assert field == "repository_name"
+    assert "5 images matched" in reason
+    assert "Traceback" not in reason and "Unexpected" not in reason
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository, "tag": "nope"})
+    assert field == "tag"
+    assert 'no image matched tag "nope"' in reason
+
+
+def test_get_image_refuses_arguments_naming_the_field(plugin: NativePlugin, registry: Registry) -> None:
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository,
+                                                            "most_recent": "false"})
+    assert field == "most_recent"
+    assert "most_recent" in reason and "Traceback" not in reason
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"image_id": registry.images["v1"], "colour": "red"})
+    assert field == "colour"
+    assert "is not an argument of getImage" in reason
+
+
+def test_get_images_refuses_a_fractional_limit(plugin: NativePlugin, registry: Registry) -> None:
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGES, {"repository_name": registry.repository, "limit": 2.5})
+    assert field == "limit"
+    assert "limit" in reason and "2.5" in reason
+
+
+def test_get_images_takes_an_integral_float_limit(plugin: NativePlugin, registry: Registry,
+                                                   client: RegistryClient) -> None:
+    got = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository, "limit": 2.0})
+    expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository, limit=2)]
+    assert len(got["images"]) == 2
+    assert as_json(got["images"]) == as_json(expected)
 
 
 # -- the Image resource --------------------------------------------------------------------------------------------
@@ -232,6 +265,7 @@ def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
         plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
     image_id = add_image(registry.model, registry.registry_id, "doomed").id  # its own: app stays as seeded
     created = plugin.create(urn(IMAGE, "old"), {"image_id": image_id, "delete_timeout": 30})
+    plugin.new_deployment()  # pulumi destroy: a deployment of its own
     outs = struct_to_dict(created.properties)
     registry.model.knobs.operation_duration = 1.2
     resource = urn(IMAGE, "old")
@@ -262,6 +296,7 @@ def test_custom_delete_timeout_caps_the_wait(plugin: NativePlugin, registry: Reg
     # given an adopted image whose delete operation would take 30 s, and customTimeouts.delete of 0.5 s
     image_id = add_image(registry.model, registry.registry_id, "capped").id
     created = plugin.create(urn(IMAGE, "capped"), {"image_id": image_id, "delete_timeout": 600})
+    plugin.new_deployment()
     registry.model.knobs.operation_duration = 30
     try:
         # when the engine deletes it, then the delete fails naming the unfinished operation instead of waiting

@@ -23,6 +23,7 @@ class ImageProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         _config.store(req.config)
+        rules.begin_deployment()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = rules.check_image(news)
@@ -41,12 +42,12 @@ class ImageProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         plan = rules.diff(olds, news)
-        replaces = plan.replaces
-        if replaces:
+        same = False
+        if plan.replaces:
             with _config.client() as backend:
-                if rules.resolves_to_same_image(backend, olds, news):
-                    replaces = []
-        return DiffResult(changes=plan.has_changes, replaces=replaces, stables=[],
+                same = rules.resolves_to_same_image(backend, olds, news)
+        plan = rules.settle_diff(plan, same, olds)
+        return DiffResult(changes=plan.has_changes, replaces=plan.replaces, stables=[],
                           delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -60,8 +61,13 @@ class ImageProvider(ResourceProvider):
 
         with _config.client() as backend:
             result = rules.delete(backend, id_, props, on_started=started)
-        pulumi.log.info(f"yc-registry Image: image {id_} " + ("was already gone" if result.already_gone
-                                                             else f"deleted (operation {result.operation_id})"))
+        if result.kept:
+            said = "kept: another resource of this stack still adopts it (renamed, replaced, or a second Image)"
+        elif result.already_gone:
+            said = "was already gone"
+        else:
+            said = f"deleted (operation {result.operation_id})"
+        pulumi.log.info(f"yc-registry Image: image {id_} {said}")
 
 
 __all__ = ["ImageProvider"]

@@ -6,6 +6,7 @@ Prints the plaintext address on the first line, then one line saying which token
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -16,19 +17,69 @@ from yc_registry_provider.fake.model import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 0 (pick a free one) to 65535."""
+    value = _integer(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535 (got {text!r})")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """A count: 0 or more."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more (got {text!r})")
+    return value
+
+
+def non_negative_seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds (got {text!r})")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A finite number of seconds, more than 0."""
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds (got {text!r})")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds (got {text!r})") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds (got {text!r})")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options: listener, seed and knobs."""
+    """Command-line options: listener, seed and knobs; a bad value exits 2 with a message naming the option."""
     parser = argparse.ArgumentParser(prog="python -m yc_registry_provider.fake", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="plaintext port (0 picks a free one)")
+    parser.add_argument("--port", type=port_number, default=0, help="plaintext port (0 picks a free one)")
     parser.add_argument("--tls", action="store_true", help="also serve TLS with a fresh self-signed certificate")
     parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds slept per call")
-    parser.add_argument("--operation-duration", type=float, default=0.5, help="seconds until a delete is done")
-    parser.add_argument("--early-not-found-polls", type=int, default=0)
-    parser.add_argument("--unavailable-every", type=int, default=0)
-    parser.add_argument("--max-unfinished-operations", type=int, default=0)
-    parser.add_argument("--poll-interval-header", type=float, default=None)
+    parser.add_argument("--latency", type=non_negative_seconds, default=0.0, help="seconds slept per call")
+    parser.add_argument("--operation-duration", type=non_negative_seconds, default=0.5,
+                        help="seconds until a delete is done")
+    parser.add_argument("--early-not-found-polls", type=non_negative_int, default=0)
+    parser.add_argument("--unavailable-every", type=non_negative_int, default=0)
+    parser.add_argument("--max-unfinished-operations", type=non_negative_int, default=0)
+    parser.add_argument("--poll-interval-header", type=positive_seconds, default=None)
     parser.add_argument("--read-only", action="store_true", help="refuse deletes like the 2026 sunset does")
     return parser.parse_args(argv)
 

@@ -7,11 +7,12 @@ against old outputs can tell a changed selector from the resolved id and digest.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Mapping
 
 from .. import validation
 from ..backend import DeleteResult, ImageBackend
-from ..errors import InvalidArgumentError, NotFoundError, SelectionError
+from ..errors import InvalidArgumentError, NotFoundError
 from ..limits import DEFAULT_DELETE_TIMEOUT
 from ..lookups import find_image
 from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
@@ -23,6 +24,31 @@ SELECTOR_FIELDS: tuple[str, ...] = ("image_id", "repository_name", "tag", "diges
 INPUT_FIELDS: tuple[str, ...] = SELECTOR_FIELDS + ("delete_timeout",)
 OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
     IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by")))
+
+
+# -- images this deployment holds ------------------------------------------------------------------------------
+# One provider process serves one deployment (its Configure starts it). An image that a resource of this deployment
+# adopts (create), keeps (a diff without replace) or updates is held; a delete of a held image keeps it. So a
+# rename without an alias, `pulumi up --replace` on the same image, or two Images on one image never delete the
+# image a resource of the stack still holds. `pulumi destroy` (a deployment with no create or diff) deletes all.
+_held: set[str] = set()
+_held_lock = threading.Lock()
+
+
+def begin_deployment() -> None:
+    """Forget what earlier deployments held (called by configure)."""
+    with _held_lock:
+        _held.clear()
+
+
+def hold(image_id: str) -> None:
+    with _held_lock:
+        _held.add(image_id)
+
+
+def is_held(image_id: str) -> bool:
+    with _held_lock:
+        return image_id in _held
 
 
 def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -98,6 +124,7 @@ def adopt(backend: ImageBackend, inputs: Mapping[str, Any]) -> dict[str, Any]:
     sel = selector(normalize_inputs(inputs))
     image = find_image(backend, image_id=sel.get("image_id"), repository_name=sel.get("repository_name"),
                        tag=sel.get("tag"), digest=sel.get("digest"))
+    hold(image.id)
     return outputs_for(image, inputs)
 
 
@@ -140,23 +167,33 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
 def resolves_to_same_image(backend: ImageBackend, old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> bool:
     """True when a changed selector still names the adopted image (replacing would delete what it adopts).
 
-    Only "no single image matches" answers False; any other failure (throttling, an outage, credentials) is
-    raised, so a diff fails rather than plan a replace that would delete the image the stack keeps.
+    Any failure is raised, so the diff fails instead of planning a replace: a new selector that names no single
+    image (a typo; several matches) would make the replacement's create fail after, with delete_before_replace,
+    the old image was already deleted; an outage or throttling tells nothing about which image is meant.
+    A selector not known yet (preview) answers False: the real diff runs again at update time.
     """
     new_sel = selector(new_inputs)
     old_id = old_props.get("image_id")
     if not old_id or not new_sel or any(not _known(v) for v in new_sel.values()):
         return False
-    try:
-        image = find_image(backend, image_id=new_sel.get("image_id"), repository_name=new_sel.get("repository_name"),
-                           tag=new_sel.get("tag"), digest=new_sel.get("digest"))
-    except SelectionError:  # the new selector names no single image: a real replace (whose create will say so)
-        return False
+    image = find_image(backend, image_id=new_sel.get("image_id"), repository_name=new_sel.get("repository_name"),
+                       tag=new_sel.get("tag"), digest=new_sel.get("digest"))
     return image.id == old_id
+
+
+def settle_diff(plan: DiffPlan, same_image: bool, old_props: Mapping[str, Any]) -> DiffPlan:
+    """The final plan: no replace when the new selector names the same image; an image that stays is held."""
+    if plan.replaces and same_image:
+        plan = DiffPlan(changed=plan.changed, replaces=[])
+    if not plan.replaces and _given(old_props.get("image_id")):
+        hold(str(old_props["image_id"]))
+    return plan
 
 
 def update(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> dict[str, Any]:
     """In-place update: keep every output of the adopted image, take the new inputs and selector."""
+    if _given(old_props.get("image_id")):
+        hold(str(old_props["image_id"]))
     outs = {name: old_props.get(name) for name in OUTPUT_FIELDS}
     given = normalize_inputs(new_inputs)
     outs["repository_name"] = given.get("repository_name")
@@ -176,16 +213,20 @@ def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any], *,
            on_started: Callable[[str], None] | None = None) -> DeleteResult:
     """Delete the adopted image and wait for its Operation; an image already gone is success.
 
-    ``on_started(operation_id)`` is called once the cloud has accepted the delete (progress messages can then
-    name the operation); it is not called for an image already gone.
+    An image that another resource of this deployment still holds (a renamed or force-replaced Image adopting
+    the same image, a second Image on it) is kept: ``DeleteResult.kept``. ``on_started(operation_id)`` is called
+    once the cloud has accepted the delete (progress messages can then name the operation).
     """
+    if is_held(image_id):
+        return DeleteResult(image_id=image_id, operation_id=None, already_gone=False, kept=True)
     if on_started is None:  # backends written before on_started existed still work
         return backend.delete_image(image_id, timeout=delete_timeout(props))
     return backend.delete_image(image_id, timeout=delete_timeout(props), on_started=on_started)
 
 
 __all__ = sorted([
-    "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "check_image", "delete",
-    "delete_timeout", "diff", "normalize_inputs", "outputs_for", "read", "resolves_to_same_image", "selector",
+    "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "begin_deployment",
+    "check_image", "delete", "delete_timeout", "diff", "hold", "is_held", "normalize_inputs", "outputs_for", "read",
+    "resolves_to_same_image", "selector", "settle_diff",
     "update",
 ])

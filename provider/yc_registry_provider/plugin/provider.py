@@ -33,7 +33,7 @@ from ..backend import ImageBackend
 from ..cleanup import ProgressEvent
 from ..client import RegistryClient
 from ..config import resolve_settings
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, SelectionError
 from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
 from ..lifecycle.values import UNKNOWN
@@ -190,28 +190,51 @@ class YcRegistryProvider(Provider):
                 config[f"{PACKAGE}:{name}"] = plain
         resolve_settings({}, config, os.environ)  # a ConfigurationError now, not at the first call
         self._config = config
+        image_rules.begin_deployment()  # one plugin process, one deployment: nothing held yet
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
                                  accept_outputs=False)
 
     # -- functions ---------------------------------------------------------------------------------------------
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        """getImages / getImage; a refused argument or a lookup that is not exactly one image is a check failure.
+
+        Failures name the field and carry the Python error's message, as the protocol reports invalid inputs,
+        instead of an "Unexpected <class 'Exception'>" with this process's traceback.
+        """
         args = {k: v for k, v in plain_map(request.args).items() if v is not None}
-        if request.tok == GET_IMAGES_TOKEN:
+        try:
+            return await self._invoke(request.tok, args)
+        except InvalidArgumentError as exc:
+            return InvokeResponse(failures=[CheckFailure(exc.field, str(exc))])
+        except SelectionError as exc:
+            return InvokeResponse(failures=[CheckFailure(self._selector_field(args), str(exc))])
+
+    @staticmethod
+    def _selector_field(args: Mapping[str, Any]) -> str:
+        """The most specific selector given: the field a lookup that matched nothing (or too much) is about."""
+        for name in ("image_id", "digest", "tag", "repository_name", "registry_id", "folder_id", "most_recent"):
+            if args.get(name) not in (None, "", False):
+                return name
+        return "image_id"
+
+    async def _invoke(self, tok: str, args: dict[str, Any]) -> InvokeResponse:
+        if tok == GET_IMAGES_TOKEN:
             unknown = sorted(set(args) - set(GET_IMAGES_ARGS))
-            if "limit" in args and isinstance(args["limit"], float) and args["limit"].is_integer():
-                args["limit"] = int(args["limit"])
             if unknown:
                 raise InvalidArgumentError(unknown[0], f"is not an argument of getImages ({', '.join(GET_IMAGES_ARGS)})")
+            limit = args.get("limit")
+            if isinstance(limit, float) and limit.is_integer():  # the wire has only floats; 2.5 stays for validation
+                args["limit"] = int(limit)
             images = await self._call(lambda b: find_images(b, **args))
             return InvokeResponse(return_value={"images": from_plain([image.to_dict() for image in images])})
-        if request.tok == GET_IMAGE_TOKEN:
+        if tok == GET_IMAGE_TOKEN:
             unknown = sorted(set(args) - set(GET_IMAGE_ARGS))
             if unknown:
                 raise InvalidArgumentError(unknown[0], f"is not an argument of getImage ({', '.join(GET_IMAGE_ARGS)})")
-            args["most_recent"] = bool(args.get("most_recent", False))
+            # most_recent is passed as given: the lookup refuses anything but a real bool ("false" is not false)
             image = await self._call(lambda b: find_image(b, **args))
             return InvokeResponse(return_value=property_map(image.to_dict()))
-        raise NotImplementedError(f"unknown function {request.tok}")
+        raise NotImplementedError(f"unknown function {tok}")
 
     # -- resources ---------------------------------------------------------------------------------------------
     async def check(self, request: CheckRequest) -> CheckResponse:
@@ -232,12 +255,11 @@ class YcRegistryProvider(Provider):
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
         if request.type == IMAGE_TOKEN:
             plan = image_rules.diff(olds, news)
-            replaces = list(plan.replaces)
-            if replaces:
-                same: bool = await self._call(lambda b: image_rules.resolves_to_same_image(b, olds, news))
-                if same:
-                    replaces = []
-            changed = list(plan.changed)
+            same = False
+            if plan.replaces:
+                same = await self._call(lambda b: image_rules.resolves_to_same_image(b, olds, news))
+            plan = image_rules.settle_diff(plan, same, olds)
+            changed, replaces = list(plan.changed), list(plan.replaces)
         elif request.type == CLEANUP_TOKEN:
             cleanup_plan = cleanup_rules.diff(olds, news)
             changed, replaces = list(cleanup_plan.changed), list(cleanup_plan.replaces)
@@ -339,7 +361,10 @@ class YcRegistryProvider(Provider):
             await self._info(f"still deleting image {image_id} ({what}): {time.monotonic() - started:.0f} s "
                              f"elapsed of at most {limit:g} s", urn, ephemeral=True)
         result = task.result()  # raises what the delete raised
-        if result.already_gone:
+        if result.kept:
+            await self._info(f"image {image_id} kept: another resource of this stack still adopts it "
+                             "(renamed, replaced, or a second Image)", urn)
+        elif result.already_gone:
             await self._info(f"image {image_id} was already gone", urn)
         else:
             await self._info(f"deleted image {image_id} (operation {result.operation_id}, "

@@ -1,0 +1,53 @@
+"""``python -m yc_registry_provider.fake``: its options are checked by argparse, and it says what it serves."""
+
+from __future__ import annotations
+
+import pytest
+
+from yc_registry_provider.fake import FakeModel
+from yc_registry_provider.fake.__main__ import build_model, describe, parse_args
+from yc_registry_provider.fake.builders import seed_demo
+
+
+def test_defaults() -> None:
+    args = parse_args([])
+    assert (args.port, args.latency, args.operation_duration, args.poll_interval_header) == (0, 0.0, 0.5, None)
+    assert (args.early_not_found_polls, args.unavailable_every, args.max_unfinished_operations) == (0, 0, 0)
+
+
+def test_good_values_reach_the_knobs() -> None:
+    args = parse_args(["--port", "65535", "--latency", "0", "--operation-duration", "1.5",
+                       "--poll-interval-header", "0.25", "--early-not-found-polls", "2", "--unavailable-every", "3",
+                       "--max-unfinished-operations", "4", "--seed", "empty"])
+    assert args.port == 65535
+    knobs = build_model(args).knobs
+    assert (knobs.latency, knobs.operation_duration, knobs.poll_interval_header) == (0.0, 1.5, 0.25)
+    assert (knobs.early_not_found_polls, knobs.unavailable_every, knobs.max_unfinished_operations) == (2, 3, 4)
+    assert parse_args(["--port", "0"]).port == 0
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--port", "-1"), ("--port", "65536"), ("--port", "http"), ("--port", "80.5"),
+    ("--latency", "-0.1"), ("--latency", "nan"), ("--latency", "inf"), ("--latency", "soon"),
+    ("--operation-duration", "-1"), ("--operation-duration", "infinity"),
+    ("--poll-interval-header", "0"), ("--poll-interval-header", "-2"), ("--poll-interval-header", "nan"),
+    ("--early-not-found-polls", "-1"), ("--early-not-found-polls", "1.5"),
+    ("--unavailable-every", "-3"), ("--max-unfinished-operations", "-1"), ("--max-unfinished-operations", "x"),
+])
+def test_bad_values_exit_2_naming_the_option(option: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_args([option, value])
+    assert stopped.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+
+
+def test_describe_lists_registries_repositories_and_full_digests() -> None:
+    model = seed_demo(FakeModel())
+    text = describe(model)
+    for registry in model.registries.values():
+        assert f"registry {registry.id} ({registry.name}" in text
+    for image in model.images.values():
+        assert f"repository {image.registry_id}/{image.repository}" in text
+        assert f"{image.id} {image.digest} " in text
+        assert image.digest.startswith("sha256:") and len(image.digest) == len("sha256:") + 64
+    assert describe(FakeModel()) == "(no registries: --seed empty)"

@@ -159,15 +159,19 @@ def test_rule_change_updates_in_place_and_deletes_nothing(plugin: DynamicPlugin,
     assert remaining(cloud, ids) == ids
 
 
-def test_scope_change_replaces(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
+def test_a_move_to_another_registry_replaces_and_a_move_inside_one_updates(plugin: DynamicPlugin,
+                                                                          cloud: FakeCloud) -> None:
     repo, _ = cloud.repository_with(())
     other, _ = cloud.repository_with(())
     _, created = create(plugin, repository_name=repo, delete_all=True)
-    news, _ = plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
-    reply = plugin.diff(URN, created.id, created.properties, news)
+    elsewhere, _ = plugin.check(URN, {}, registered(repository_name="crpelsewhere/app", delete_all=True))
+    reply = plugin.diff(URN, created.id, created.properties, elsewhere)
     assert list(reply.replaces) == ["repository_name"] and not reply.deleteBeforeReplace
-    unknown = {**news, "repository_name": UNKNOWN}
+    unknown = {**elsewhere, "repository_name": UNKNOWN}
     assert list(plugin.diff(URN, created.id, created.properties, unknown).replaces) == ["repository_name"]
+    inside, _ = plugin.check(URN, {}, registered(repository_name=other, delete_all=True))
+    reply = plugin.diff(URN, created.id, created.properties, inside)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == []
 
 
 # -- Delete -----------------------------------------------------------------------------------------------

@@ -96,3 +96,19 @@ def test_get_images_rejects_a_bad_tag_before_any_call(fake_cloud: FakeCloud) -> 
         with pytest.raises(InvalidArgumentError, match="tag"):
             find_images(backend, registry_id="crp", tag="no spaces allowed")
     assert sum(fake_cloud.model.calls.values()) == 0
+
+
+@pytest.mark.parametrize("kwargs,field", [
+    ({"repository_name": "crp/app", "tag": ""}, "tag"),
+    ({"repository_name": "crp/app", "tag": 0}, "tag"),
+    ({"repository_name": "crp/app", "digest": ""}, "digest"),
+    ({"image_id": ""}, "image_id"),
+    ({"repository_name": ""}, "repository_name"),
+])
+def test_empty_or_falsy_criteria_are_refused_not_dropped(fake_cloud: FakeCloud, kwargs: dict, field: str) -> None:
+    from yc_registry_provider.errors import InvalidArgumentError
+
+    with client_for(fake_cloud) as backend:
+        with pytest.raises(InvalidArgumentError) as caught:
+            find_image(backend, **kwargs)
+    assert caught.value.field == field and sum(fake_cloud.model.calls.values()) == 0

@@ -58,18 +58,22 @@ def check_digest(value: object, field: str = "digest") -> str:
 
 def check_lookup(*, image_id: object = None, repository_name: object = None, tag: object = None,
                  digest: object = None, most_recent: object = False) -> None:
-    """A lookup of one image says what to look for: image_id, repository_name, tag, digest or most_recent."""
-    if image_id:
+    """A lookup of one image says what to look for: image_id, repository_name, tag, digest or most_recent.
+
+    Unset means None: an empty string or another falsy value is checked like any value (and refused), never
+    silently dropped from the lookup.
+    """
+    if image_id is not None:
         check_id("image_id", image_id)
-    if repository_name:
+    if repository_name is not None:
         check_repository_name(repository_name)
-    if tag:
+    if tag is not None:
         check_tag(tag)
-    if digest:
+    if digest is not None:
         check_digest(digest)
     if not isinstance(most_recent, bool):
         raise InvalidArgumentError("most_recent", "must be true or false", most_recent)
-    if not (image_id or repository_name or tag or digest or most_recent):
+    if image_id is None and repository_name is None and tag is None and digest is None and not most_recent:
         raise InvalidArgumentError(
             "image_id", "give image_id, or repository_name with tag, digest or most_recent=True "
             "(without repository_name the folder is searched)")

@@ -279,3 +279,24 @@ def test_a_scope_that_is_gone_has_nothing_to_delete() -> None:
     # given a cleanup whose registry no longer exists, when it runs (a destroy), then it succeeds with nothing to do
     report = run_cleanup(GoneScope([]), rules(delete_all=True), now=NOW)
     assert report.ok and report.selected_count == 0 and report.deleted == []
+
+
+@pytest.mark.parametrize("kwargs,field", [
+    ({"now": datetime(2026, 1, 1)}, "now"),                 # naive: ages would compare wrong
+    ({"now": "2026-01-01"}, "now"),
+    ({"progress": 5}, "progress"),
+])
+def test_run_arguments_are_checked_before_any_call(kwargs: dict[str, Any], field: str) -> None:
+    backend = MemoryBackend([image("a", age=timedelta(days=3))])
+    with pytest.raises(InvalidArgumentError) as caught:
+        run_cleanup(backend, rules(delete_all=True), **kwargs)
+    assert caught.value.field == field and backend.deleted == [] and "a" in backend.images
+
+
+@pytest.mark.parametrize("scope", [{"repository_name": [], "registry_id": "crp1"},
+                                   {"repository_name": 0, "registry_id": "crp1"},
+                                   {"repository_name": "app"}])
+def test_a_repository_name_of_the_wrong_shape_never_widens_the_scope(scope: dict[str, Any]) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        CleanupRules(delete_all=True, **scope)
+    assert caught.value.field == "repository_name"

@@ -138,19 +138,25 @@ def test_rule_change_updates_in_place_and_deletes_nothing(plugin: NativePlugin, 
     assert remaining(cloud, ids) == ids
 
 
-def test_scope_change_replaces(plugin: NativePlugin, cloud: Registry) -> None:
+def test_a_move_to_another_registry_replaces_and_a_move_inside_one_updates(plugin: NativePlugin,
+                                                                          cloud: Registry) -> None:
+    # given a cleanup of one repository
     repo, _ = cloud.repository_with(())
     other, _ = cloud.repository_with(())
     _, id_, outs = create(plugin, "scope", repository_name=repo, delete_all=True)
-    for news in ({"repository_name": other, "delete_all": True},
+    # when it moves to another registry (or one not known yet), then it is replaced: the old scope is emptied
+    for news in ({"repository_name": "crpelsewhere/app", "delete_all": True},
                  {"repository_name": UNKNOWN, "delete_all": True}):
         reply = plugin.diff(urn(CLEANUP, "scope"), id_, outs, news)
         assert list(reply.replaces) == ["repository_name"], news
         assert reply.detailedDiff["repository_name"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
         assert not reply.deleteBeforeReplace
-    to_registry = plugin.diff(urn(CLEANUP, "scope"), id_, outs, {"registry_id": cloud.registry_id,
-                                                                  "delete_all": True})
-    assert sorted(to_registry.replaces) == ["registry_id", "repository_name"]
+    # when it moves inside the same registry (another repository, or the whole registry), then it updates in
+    # place: replacing would run the old cleanup during a plain `pulumi up`
+    for news in ({"repository_name": other, "delete_all": True},
+                 {"registry_id": cloud.registry_id, "delete_all": True}):
+        reply = plugin.diff(urn(CLEANUP, "scope"), id_, outs, news)
+        assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == [], news
 
 
 # -- Delete (destroy) ------------------------------------------------------------------------------------------

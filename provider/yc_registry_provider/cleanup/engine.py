@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from ..backend import ImageBackend
-from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, NotFoundError,
-                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
-                      ThrottledError, TransientError, UnauthenticatedError)
+from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, InvalidArgumentError,
+                      NotFoundError, OperationTimeoutError, PermissionDeniedError, RegistryError,
+                      RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
 from .rules import CleanupRules, Selection, is_protected, select
@@ -382,11 +382,22 @@ class _Run:
         return report
 
 
+def _moment(now: object) -> datetime:
+    """The cleanup's "now": a timezone-aware datetime (ages are compared with UTC timestamps), default the clock."""
+    if now is None:
+        return datetime.now(timezone.utc)
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise InvalidArgumentError("now", "must be a timezone-aware datetime, e.g. datetime.now(timezone.utc)", now)
+    return now
+
+
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
                 progress: ProgressCallback | None = None) -> CleanupReport:
     """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``)."""
+    if progress is not None and not callable(progress):
+        raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
     started = time.monotonic()
-    run = _Run(backend, rules, now or datetime.now(timezone.utc), progress or log_progress, started)
+    run = _Run(backend, rules, _moment(now), progress or log_progress, started)
     selection = select(run.list_scope(), rules, run.now)
     return run.execute(selection)
 
@@ -394,7 +405,7 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
 def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
             limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
     """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first)."""
-    run = _Run(backend, rules, now or datetime.now(timezone.utc), log_progress, time.monotonic())
+    run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
     selection = select(run.list_scope(), rules, run.now)
     return len(selection.selected), selection.selected_ids[:limit]
 

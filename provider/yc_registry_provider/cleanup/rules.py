@@ -100,7 +100,8 @@ class CleanupRules:
     tag_patterns: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        repo, registry = self.repository_name or None, self.registry_id or None
+        repo = None if self.repository_name in (None, "") else self.repository_name
+        registry = None if self.registry_id in (None, "") else self.registry_id
         if (repo is None) == (registry is None):
             raise InvalidArgumentError(
                 "repository_name", "exactly one of repository_name or registry_id is required",
@@ -108,6 +109,8 @@ class CleanupRules:
                         "registry_id (every repository of a registry) is required")
         if repo is not None:
             check_repository_name(repo)
+            if "/" not in repo:
+                raise InvalidArgumentError("repository_name", "must be <registry_id>/<repository path>", repo)
         if registry is not None:
             check_id("registry_id", registry)
         texts, patterns = _compile_keep_tags(self.keep_tags)

@@ -5,13 +5,13 @@ An ImageCleanup changes nothing in the cloud while it exists. Its outputs show w
 runs when the resource is deleted: on ``pulumi destroy``, and also when the resource is removed from the program or
 replaced (a dynamic or native provider cannot tell those apart).
 
-Diff: a change of scope (``repository_name``, ``registry_id``) **replaces** the resource, so the old scope is cleaned
-when the old resource goes. That is what an ImageCleanup depending on a registry needs when the registry itself is
-replaced: the old registry is emptied before it is deleted. Every other input (the rules, ``dry_run``,
-``concurrency``, ``timeout``) updates in place and changes nothing in the cloud.
+Diff: a move of the scope to **another registry** replaces the resource, so the old registry is emptied when the
+old resource goes. That is what an ImageCleanup depending on a registry needs when the registry itself is replaced:
+the old registry is emptied before it is deleted. Every other change (the rules, ``dry_run``, ``concurrency``,
+``timeout``, a scope change inside the same registry) updates in place and deletes nothing: replacing would run the
+old, maybe wider, cleanup during a plain ``pulumi up``.
 
-The resource id is ``cleanup-<repository_name or registry_id>``: deterministic, and stable because the scope never
-changes in place.
+The resource id is ``cleanup-<repository_name or registry_id>`` of the scope it was created with.
 """
 
 from __future__ import annotations
@@ -132,11 +132,23 @@ def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
     return resource_id_ or resource_id(props), outputs_for(props, count, ids), normalize_inputs(props)
 
 
+def _registry_of(props: Mapping[str, Any]) -> Any:
+    """The registry a scope lies in: registry_id, or the first part of repository_name (unknown stays unknown)."""
+    repo, registry = props.get("repository_name"), props.get("registry_id")
+    if _given(repo):
+        return repo.split("/", 1)[0] if isinstance(repo, str) and not _unknown(repo) else UNKNOWN
+    return registry
+
+
 def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
-    """Compare inputs (defaults filled in); a scope change replaces, everything else updates in place."""
+    """Compare inputs (defaults filled in). A move to another registry replaces (the old registry is emptied when
+    the old resource goes, as a replaced registry needs); everything else, a scope change inside the same
+    registry included, updates in place and deletes nothing: replacing would run the old, maybe wider, cleanup
+    during a plain `pulumi up`."""
     old, new = with_defaults(old_props), with_defaults(new_inputs)
     changed = [name for name in INPUT_FIELDS if not same(old[name], new[name])]
-    return DiffPlan(changed=changed, replaces=[name for name in changed if name in SCOPE_FIELDS])
+    moved = any(name in SCOPE_FIELDS for name in changed) and not same(_registry_of(old), _registry_of(new))
+    return DiffPlan(changed=changed, replaces=[name for name in changed if name in SCOPE_FIELDS] if moved else [])
 
 
 def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:

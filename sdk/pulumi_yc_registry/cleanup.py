@@ -31,8 +31,9 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     ``untagged_only``. With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
     ``concurrency`` (1 to 50, default 10) bounds deletes in flight; ``timeout`` (seconds) bounds the whole run.
 
-    A change of scope replaces the resource (the old scope is cleaned when the old resource goes); any other
-    change updates in place and deletes nothing. Removing the resource from the program runs its cleanup at the
+    A move of the scope to another registry replaces the resource (the old registry is emptied when the old
+    resource goes); any other change, a new scope inside the same registry included, updates in place and
+    deletes nothing. Removing the resource from the program runs its cleanup at the
     next ``pulumi up``, as destroy does: switch to ``dry_run=True`` first to drop it without deleting images.
     If some images cannot be deleted, destroy fails with a summary and the resource stays in the stack;
     what was deleted stays deleted, and running destroy again continues with what is left.

@@ -5,7 +5,6 @@ engine forwards to the CLI) is captured to check that progress reaches the user.
 from __future__ import annotations
 
 import base64
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -14,8 +13,8 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from harness import REPO_ROOT, DynamicPlugin, FakeCloud, RecordingMocks, run_program
-from harness.plugin import UNKNOWN, env_without_yc, urn
+from harness import DynamicPlugin, FakeCloud, RecordingMocks, run_program
+from harness.plugin import UNKNOWN, urn
 from pulumi_yc_registry.cleanup import ImageCleanup
 from yc_registry_provider.fake import DEMO_TOKEN, add_image
 
@@ -26,13 +25,9 @@ NOW = datetime.now(timezone.utc)
 
 # -- fixtures and builders ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def plugin(module_cloud: FakeCloud) -> Iterator[DynamicPlugin]:
-    started = DynamicPlugin(env=env_without_yc(REPO_ROOT / "tests"), python=sys.executable)
-    try:
-        started.configure(module_cloud.config)
-        yield started
-    finally:
-        started.close()
+def plugin(dynamic_plugin: DynamicPlugin) -> DynamicPlugin:
+    """The module's dynamic plugin process (stderr captured: what the engine would show the user)."""
+    return dynamic_plugin
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """Benchmark: find one image by tag in a repository of 10,000 images; print List calls and time.
 
-Usage: python benchmarks/bench_lookup.py [count]. The acceptance bar is at most 10 List calls.
+Usage: python benchmarks/bench_lookup.py [--count N]. The acceptance bar is at most 10 List calls.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -34,4 +35,6 @@ def main(count: int = 10_000) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000))
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000, help="images in the repository (default 10,000)")
+    sys.exit(main(parser.parse_args().count))

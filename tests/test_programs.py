@@ -135,3 +135,12 @@ def test_a_preview_checks_but_creates_nothing(fake_cloud: FakeCloud, clean_yc_en
     (resource,) = [r for r in mocks.resources if r.provider is not None]
     assert resource.id == "" and resource.outputs["digest"] == digest
     assert fake_cloud.model.calls["ImageService.List"] == 0 and fake_cloud.model.calls["ImageService.Get"] == 0
+
+
+def test_run_program_namespaces_config_by_the_programs_own_project(fake_cloud: FakeCloud, tmp_path) -> None:
+    # given a program whose Pulumi.yaml names it "prog" and which reads its own config
+    (tmp_path / "Pulumi.yaml").write_text("name: prog\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\npulumi.export('repo', pulumi.Config().require('repo'))\n")
+    # when run with "prog:repo" set, then the program sees it (as `pulumi up` in that directory would)
+    out = run_program(tmp_path, RecordingMocks(), config={"prog:repo": "crp1/app"})
+    assert out == {"repo": "crp1/app"}

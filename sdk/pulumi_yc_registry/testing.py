@@ -146,9 +146,27 @@ class ExecutingMocks(RecordingMocks):
         return deleted
 
 
-def run_program(program: Path | Callable[[], Any], mocks: RecordingMocks, *, config: dict[str, Any] | None = None,
-                project: str = "test", stack: str = "test", preview: bool = False) -> dict[str, Any]:
-    """Run a program (a directory with ``__main__.py``, or a function) under mocks; return its resolved exports."""
+def project_name(program: Path | str) -> str:
+    """The ``name:`` of a program directory's Pulumi.yaml (what its ``pulumi.Config()`` is namespaced by)."""
+    import yaml  # pyyaml, a dependency of pulumi
+
+    manifest = Path(program) / "Pulumi.yaml"
+    if manifest.is_file():
+        name = (yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}).get("name")
+        if isinstance(name, str) and name:
+            return name
+    return "test"
+
+
+def run_program(program: Path | str | Callable[[], Any], mocks: RecordingMocks, *,
+                config: dict[str, Any] | None = None, project: str | None = None, stack: str = "test",
+                preview: bool = False) -> dict[str, Any]:
+    """Run a program (a directory with ``__main__.py``, or a function) under mocks; return its resolved exports.
+
+    The project defaults to the directory's Pulumi.yaml ``name`` (so ``pulumi.Config()`` finds ``<name>:key``).
+    """
+    if project is None:
+        project = "test" if callable(program) else project_name(program)
     exports: dict[str, Any] = {}
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview)
     pulumi.runtime.set_all_config({k: str(v) for k, v in (config or {}).items()})

@@ -24,9 +24,12 @@ GIVEN_TOKEN_LIFETIME = 12 * 3600.0
 REFRESH_MARGIN = 300.0  # refresh this many seconds before expiry
 JWT_LIFETIME = 3600
 
-# exchange(kind, value) -> (iam_token, expires_at_epoch); kind is "oauth" or "jwt"
-Exchange = Callable[[str, str], "tuple[str, float]"]
-Fetch = Callable[[], "tuple[str, float]"]
+FAILURE_MEMORY = 2.0  # seconds a failed fetch is re-raised to waiting callers instead of being tried again
+
+# exchange(kind, value, deadline) -> (iam_token, expires_at_epoch); kind is "oauth" or "jwt";
+# deadline (time.monotonic) bounds the exchange like the call that needs the token
+Exchange = Callable[[str, str, "float | None"], "tuple[str, float]"]
+Fetch = Callable[["float | None"], "tuple[str, float]"]
 
 
 class TokenCache:
@@ -40,12 +43,22 @@ class TokenCache:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
+        self._failure: tuple[Exception, float] | None = None
         self.fetches = 0
 
-    def get(self) -> str:
+    def get(self, deadline: float | None = None) -> str:
+        """The cached token, or a fresh one fetched within ``deadline``; a fetch that just failed is re-raised
+        to the callers that were waiting for it (one attempt for many threads, not one each)."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - self._margin:
-                self._token, self._expires_at = self._fetch()
+                if self._failure is not None and time.monotonic() < self._failure[1]:
+                    raise self._failure[0]
+                try:
+                    self._token, self._expires_at = self._fetch(deadline)
+                except Exception as exc:
+                    self._failure = (exc, time.monotonic() + FAILURE_MEMORY)
+                    raise
+                self._failure = None
                 self.fetches += 1
                 log.debug("obtained an IAM token valid until %.0f", self._expires_at)
             return self._token
@@ -85,18 +98,22 @@ def metadata_token(url: str, *, timeout: float = 2.0) -> tuple[str, float]:
             f"({type(exc).__name__}); set one of those", code="UNAUTHENTICATED") from None
 
 
+def _seconds_left(deadline: float | None, default: float) -> float:
+    return default if deadline is None else max(0.001, min(default, deadline - time.monotonic()))
+
+
 def token_cache(settings: Settings, exchange: Exchange) -> TokenCache:
     """A cache fed by the configured source: a given IAM token, OAuth or key exchange, or the metadata service."""
     if settings.token is not None:
         token = settings.token
         if token.reveal().startswith(IAM_TOKEN_PREFIX):
-            return TokenCache(lambda: (token.reveal(), time.time() + GIVEN_TOKEN_LIFETIME))
-        return TokenCache(lambda: exchange("oauth", token.reveal()))
+            return TokenCache(lambda _deadline: (token.reveal(), time.time() + GIVEN_TOKEN_LIFETIME))
+        return TokenCache(lambda deadline: exchange("oauth", token.reveal(), deadline))
     if settings.service_account_key is not None:
         key = settings.service_account_key
-        return TokenCache(lambda: exchange("jwt", service_account_jwt(key.reveal())))
+        return TokenCache(lambda deadline: exchange("jwt", service_account_jwt(key.reveal()), deadline))
     url = settings.metadata_url
-    return TokenCache(lambda: metadata_token(url))
+    return TokenCache(lambda deadline: metadata_token(url, timeout=_seconds_left(deadline, 2.0)))
 
 
 __all__ = sorted(["IAM_AUDIENCE", "TokenCache", "metadata_token", "service_account_jwt", "token_cache"])

@@ -100,15 +100,22 @@ class Transport:
         self.call_timeout = call_timeout
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._discovery_lock = threading.Lock()
+        self._closed = False
         self._channels: dict[str, grpc.Channel] = {}
         self._stubs: dict[str, Any] = {}
         self._endpoints: dict[str, str] | None = None
         self.tokens = token_cache(settings, self._exchange)
 
     # -- channels -------------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise errors.ConfigurationError("this client was closed; create a new RegistryClient to make calls")
+
     def _channel(self, address: str) -> grpc.Channel:
         with self._lock:
+            self._check_open()
             channel = self._channels.get(address)
             if channel is None:
                 options = [("grpc.primary_user_agent", "pulumi-yc-registry")]
@@ -124,13 +131,15 @@ class Transport:
         """The address of a service: the one given endpoint, or what ApiEndpointService says."""
         if self.settings.endpoint_explicit:
             return self.settings.endpoint
-        if self._endpoints is None:
-            stub = api_endpoint_service_pb2_grpc.ApiEndpointServiceStub(self._channel(self.settings.endpoint))
-            try:
-                response = stub.List(api_endpoint_service_pb2.ListApiEndpointsRequest(), timeout=DISCOVERY_TIMEOUT)
-            except grpc.RpcError as exc:
-                raise self._mapped(exc, "ApiEndpointService.List", {}, 1) from None
-            self._endpoints = {e.id: e.address for e in response.endpoints}
+        with self._discovery_lock:  # once, however many threads make their first call together
+            if self._endpoints is None:
+                stub = api_endpoint_service_pb2_grpc.ApiEndpointServiceStub(self._channel(self.settings.endpoint))
+                try:
+                    response = stub.List(api_endpoint_service_pb2.ListApiEndpointsRequest(),
+                                         timeout=DISCOVERY_TIMEOUT)
+                except grpc.RpcError as exc:
+                    raise self._mapped(exc, "ApiEndpointService.List", {}, 1) from None
+                self._endpoints = {e.id: e.address for e in response.endpoints}
         wanted = SERVICE_IDS[service]
         if wanted not in self._endpoints:
             raise errors.ConfigurationError(
@@ -139,17 +148,21 @@ class Transport:
         return self._endpoints[wanted]
 
     def stub(self, service: str) -> Any:
-        stub = self._stubs.get(service)
-        if stub is None:
-            stub = _STUBS[service](self._channel(self.address(service)))
-            self._stubs[service] = stub
-        return stub
+        address = self.address(service)
+        with self._lock:  # built under the lock: never on a channel that close() has just closed
+            self._check_open()
+            stub = self._stubs.get(service)
+            if stub is None:
+                stub = _STUBS[service](self._channel(address))
+                self._stubs[service] = stub
+            return stub
 
     # -- credentials ------------------------------------------------------------------------------
-    def _exchange(self, kind: str, value: str) -> tuple[str, float]:
+    def _exchange(self, kind: str, value: str, deadline: float | None = None) -> tuple[str, float]:
         request = (iam_token_service_pb2.CreateIamTokenRequest(yandex_passport_oauth_token=value) if kind == "oauth"
                    else iam_token_service_pb2.CreateIamTokenRequest(jwt=value))
-        response, _ = self.call("iam", "Create", request, read=True, action="IamTokenService.Create", auth=False)
+        response, _ = self.call("iam", "Create", request, read=True, action="IamTokenService.Create", auth=False,
+                                deadline=deadline)
         expires = response.expires_at.ToSeconds() if response.HasField("expires_at") else time.time() + 3600
         return response.iam_token, float(expires)
 
@@ -164,7 +177,6 @@ class Transport:
         ``retry`` overrides the transport's policy for this call (max_attempts=1: send once).
         """
         policy = retry or self.retry
-        rpc = getattr(self.stub(service), method)
         ids = {"image_id": image_id, "operation_id": operation_id}
         budget_end = time.monotonic() + policy.budget
         if deadline is not None:
@@ -176,9 +188,10 @@ class Transport:
                     f"{action} for {_subject(image_id, operation_id)} was not sent: the time allowed for it "
                     "had run out; raise the timeout and run again", sent=False, **ids)
             attempt += 1
+            rpc = getattr(self.stub(service), method)  # looked up per attempt: raises if closed meanwhile
             metadata: list[tuple[str, str]] = []
             if auth:
-                metadata.append(("authorization", f"Bearer {self.tokens.get()}"))
+                metadata.append(("authorization", f"Bearer {self.tokens.get(deadline)}"))
             if idempotency_key:
                 metadata.append(("idempotency-key", idempotency_key))
             timeout = max(0.001, min(self.call_timeout, budget_end - time.monotonic()))
@@ -187,6 +200,10 @@ class Transport:
                 headers = {k: str(v) for k, v in (call.initial_metadata() or ())}
                 headers.update({k: str(v) for k, v in (call.trailing_metadata() or ())})
                 return response, headers
+            except ValueError as exc:  # grpc: "Cannot invoke RPC on closed channel!"
+                raise errors.ConfigurationError(
+                    f"{action} for {_subject(image_id, operation_id)} was not sent: the client was closed "
+                    f"({exc})") from None
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
                 if is_retryable(code, read=read) and attempt < policy.max_attempts:
@@ -208,7 +225,9 @@ class Transport:
                              source=self.settings.source, **ids)
 
     def close(self) -> None:
+        """Close every channel; the transport refuses calls from now on (idempotent)."""
         with self._lock:
+            self._closed = True
             for channel in self._channels.values():
                 channel.close()
             self._channels.clear()

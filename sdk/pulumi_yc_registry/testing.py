@@ -27,6 +27,8 @@ import pulumi.runtime
 from pulumi.dynamic import CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.config import Config
 
+from yc_registry_provider.lifecycle import image as image_rules
+
 PROVIDER_KEY = "__provider"
 _thread_loops: set[asyncio.AbstractEventLoop] = set()
 _thread_loops_lock = threading.Lock()
@@ -134,8 +136,9 @@ class ExecutingMocks(RecordingMocks):
     def destroy(self) -> list[CapturedResource]:
         """Delete every created dynamic resource in reverse creation order (reads are not deleted).
 
-        Like ``pulumi destroy``, this is a deployment of its own: each provider is configured afresh first.
+        Like ``pulumi destroy``, this is a deployment of its own: nothing is held, each provider is configured afresh.
         """
+        image_rules.begin_deployment()
         deleted = []
         for resource in reversed(self.resources):
             if resource.provider is None or not resource.id or resource.read_only:
@@ -167,6 +170,7 @@ def run_program(program: Path | str | Callable[[], Any], mocks: RecordingMocks, 
     """
     if project is None:
         project = "test" if callable(program) else project_name(program)
+    image_rules.begin_deployment()  # each run is a deployment of its own, as each `pulumi up` is
     exports: dict[str, Any] = {}
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview)
     pulumi.runtime.set_all_config({k: str(v) for k, v in (config or {}).items()})

@@ -314,3 +314,37 @@ def test_no_delete_is_asked_for_after_the_timeout() -> None:
     assert report.timed_out and not report.ok
     assert not report.deleted
     assert set(report.failed) | set(report.not_attempted) == set(ids)
+
+
+def test_an_interrupt_stops_starting_deletes() -> None:
+    # given 40 images and a progress callback that is interrupted (Ctrl-C) at the first progress report
+    model, ids = registry_with(*untagged(40))
+    model.knobs.operation_duration = 0.05
+
+    def interrupted(event: ProgressEvent) -> None:
+        if event.kind == "progress":
+            raise KeyboardInterrupt
+
+    with FakeServer(model) as server, client(server) as backend:
+        # when the cleanup runs, then the interrupt surfaces and the queued deletes are not started
+        with pytest.raises(KeyboardInterrupt):
+            run_cleanup(backend, rules(delete_all=True, concurrency=2), now=NOW, progress=interrupted)
+    assert 4 <= len(model.deleted_image_ids) < 20
+
+
+def test_a_slow_progress_callback_does_not_hold_the_other_deletes() -> None:
+    # given a callback that takes 0.3 s on each progress report
+    model, ids = registry_with(*untagged(40))
+    seen: list[int] = []
+
+    def slow(event: ProgressEvent) -> None:
+        if event.kind == "progress":
+            calls_before = model.calls["ImageService.Delete"]
+            time.sleep(0.3)
+            seen.append(model.calls["ImageService.Delete"] - calls_before)
+
+    with FakeServer(model) as server, client(server) as backend:
+        report = run_cleanup(backend, rules(delete_all=True, concurrency=4), now=NOW, progress=slow)
+    # then the other workers kept deleting while it ran
+    assert report.ok and len(report.deleted) == 40
+    assert len(seen) >= 4 and sum(1 for n in seen if n > 0) >= len(seen) // 2

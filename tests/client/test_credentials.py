@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
+import time
 
 import pytest
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from yc_registry_provider import (ConfigurationError, RegistryClient, UnauthenticatedError, resolve_settings)
+from yc_registry_provider import (ConfigurationError, DeadlineExceededError, RegistryClient, UnauthenticatedError,
+                                  UnavailableError, resolve_settings)
 from yc_registry_provider.config import METADATA_TOKEN_URL
 from yc_registry_provider.fake import DEMO_OAUTH_TOKEN, DEMO_TOKEN, FakeModel, FakeServer, add_image
 
@@ -143,3 +146,63 @@ def test_discovery_finds_the_services_when_no_endpoint_is_pinned(cloud: FakeMode
         assert client.get_image(image.id).id == image.id
         assert cloud.calls["ApiEndpointService.List"] == 1
         client.close()
+
+
+def test_a_token_exchange_is_bounded_by_the_calls_deadline(cloud: FakeModel, registry_id: str, make_client) -> None:
+    # given an IAM service that takes 2 s to answer, and a read allowed 0.3 s
+    cloud.credentials.oauth_tokens.add(DEMO_OAUTH_TOKEN)
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.latency = 2.0
+    client = make_client(token=DEMO_OAUTH_TOKEN)
+    started = time.monotonic()
+    # when the read needs a token first, then the whole call gives up with the read's deadline
+    with pytest.raises((UnavailableError, DeadlineExceededError)):
+        client.get_image(image.id, timeout=0.3)
+    assert time.monotonic() - started < 1.5
+    cloud.knobs.latency = 0.0
+    time.sleep(2.0)  # let the slow server finish before the fixture stops it
+
+
+def test_many_threads_share_one_failed_exchange(cloud: FakeModel, make_client) -> None:
+    # given a rejected OAuth token and twenty threads making their first call at once
+    client = make_client(token="y0_not-a-known-oauth-token")
+    errors: list[Exception] = []
+
+    def first_call() -> None:
+        try:
+            client.get_image("crpimage")
+        except UnauthenticatedError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_call) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # then every caller got the refusal, from one or two exchanges rather than twenty
+    assert len(errors) == 20
+    assert cloud.calls["IamTokenService.Create"] <= 2
+
+
+def test_discovery_runs_once_for_many_first_calls(cloud: FakeModel, registry_id: str) -> None:
+    image = add_image(cloud, registry_id, "app")
+    with FakeServer(cloud, tls=True) as server:
+        settings = dataclasses.replace(resolve_settings({"token": DEMO_TOKEN}, {}, {}), endpoint=server.tls_address)
+        client = RegistryClient(settings, root_certificates=server.root_certificate)
+        threads = [threading.Thread(target=client.get_image, args=(image.id,)) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        client.close()
+    assert cloud.calls["ApiEndpointService.List"] == 1 and cloud.calls["ImageService.Get"] == 20
+
+
+def test_a_closed_client_refuses_calls_instead_of_reopening(cloud: FakeModel, registry_id: str,
+                                                           client: RegistryClient) -> None:
+    image = add_image(cloud, registry_id, "app")
+    client.get_image(image.id)
+    client.close()
+    with pytest.raises(ConfigurationError, match="closed"):
+        client.get_image(image.id)
+    assert cloud.calls["ImageService.Get"] == 1

@@ -200,9 +200,10 @@ class _Run:
         remaining = self.remaining()
         return remaining is not None and remaining <= 0
 
-    def emit(self, kind: str, message: str) -> None:
-        """Call the progress callback (serialized; its failures are logged, never fatal)."""
-        event = ProgressEvent(kind, message, self.done, self.report.selected_count)
+    def emit(self, kind: str, message: str, done: int | None = None) -> None:
+        """Call the progress callback (serialized; its failures are logged, never fatal). Never called under
+        ``self.lock``: a slow callback (an engine log over the network) must not stall the workers."""
+        event = ProgressEvent(kind, message, self.done if done is None else done, self.report.selected_count)
         with self.emit_lock:
             try:
                 self.progress(event)
@@ -237,6 +238,7 @@ class _Run:
     def record(self, image_id: str, outcome: str, detail: str = "") -> None:
         """Store one image's outcome and report progress every ``every`` images."""
         report = self.report
+        message = None
         with self.lock:
             if outcome == "deleted":
                 report.deleted.append(image_id)
@@ -250,10 +252,13 @@ class _Run:
                 report.not_attempted.append(image_id)
                 return
             self.done += 1
-            if self.done % self.every == 0 and self.done < report.selected_count:
-                self.emit("progress", f"cleanup of {report.scope}: {self.done}/{report.selected_count} done "
-                                      f"({len(report.deleted)} deleted, {len(report.already_gone)} already gone, "
-                                      f"{len(report.skipped)} skipped, {len(report.failed)} failed)")
+            done = self.done
+            if done % self.every == 0 and done < report.selected_count:
+                message = (f"cleanup of {report.scope}: {done}/{report.selected_count} done "
+                           f"({len(report.deleted)} deleted, {len(report.already_gone)} already gone, "
+                           f"{len(report.skipped)} skipped, {len(report.failed)} failed)")
+        if message is not None:
+            self.emit("progress", message, done)
 
     def abort(self, reason: str) -> None:
         with self.lock:
@@ -369,9 +374,16 @@ class _Run:
                            f"{report.protected_count} kept by the rules")
         if not self.rules.dry_run and selection.selected:
             workers = min(self.limit.maximum, len(selection.selected))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup") as pool:
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup")
+            try:
                 for future in [pool.submit(self.process, image) for image in selection.selected]:
                     future.result()
+            except BaseException:  # Ctrl-C, or a bug: stop starting deletes; those under way finish
+                self.stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            finally:
+                pool.shutdown(wait=True)
             order = {image_id: index for index, image_id in enumerate(report.selected)}
             for ids in (report.deleted, report.already_gone, report.not_attempted):
                 ids.sort(key=order.__getitem__)

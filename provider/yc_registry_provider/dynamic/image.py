@@ -23,7 +23,8 @@ class ImageProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         _config.store(req.config)
-        rules.begin_deployment()
+        # No reset of the held images here: pulumi.dynamic configures each distinct __provider string lazily,
+        # possibly mid-deployment; a plugin process serves one deployment and starts with none held.
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = rules.check_image(news)

@@ -56,8 +56,9 @@ def self_signed_certificate(host: str = "127.0.0.1") -> tuple[bytes, bytes]:
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer) -> grpc.Server:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fake-yc"))
+def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer,
+                     pool: futures.ThreadPoolExecutor) -> grpc.Server:
+    server = grpc.server(pool)
     image_service_pb2_grpc.add_ImageServiceServicer_to_server(ImageServicer(model), server)
     operation_service_pb2_grpc.add_OperationServiceServicer_to_server(OperationServicer(model), server)
     api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
@@ -82,11 +83,12 @@ class FakeServer:
         self.tls_address = ""
         self.root_certificate = b""
         self._servers: list[grpc.Server] = []
+        self._pools: list[futures.ThreadPoolExecutor] = []
 
     def start(self) -> FakeServer:
         """Bind and start the listeners; returns self."""
         plain_endpoints = ApiEndpointServicer(self.model, "")
-        plain = _new_grpc_server(self.model, plain_endpoints)
+        plain = _new_grpc_server(self.model, plain_endpoints, self._pool())
         bound = plain.add_insecure_port(f"{self.host}:{self.port}")
         if bound == 0:
             raise OSError(f"cannot bind {self.host}:{self.port}")
@@ -96,7 +98,7 @@ class FakeServer:
         if self.tls:
             cert, key = self_signed_certificate(self.host)
             tls_endpoints = ApiEndpointServicer(self.model, "")
-            secure = _new_grpc_server(self.model, tls_endpoints)
+            secure = _new_grpc_server(self.model, tls_endpoints, self._pool())
             tls_port = secure.add_secure_port(
                 f"{self.host}:0", grpc.ssl_server_credentials([(key, cert)])
             )
@@ -106,11 +108,19 @@ class FakeServer:
             self._servers.append(secure)
         return self
 
+    def _pool(self) -> futures.ThreadPoolExecutor:
+        pool = futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="fake-yc")
+        self._pools.append(pool)
+        return pool
+
     def stop(self, grace: float | None = None) -> None:
-        """Stop every listener and wait for them to close."""
+        """Stop every listener, then wait for handlers still running: nothing changes the model after this."""
         for server in self._servers:
             server.stop(grace).wait(5)
+        for pool in self._pools:
+            pool.shutdown(wait=True)
         self._servers.clear()
+        self._pools.clear()
 
     def wait(self) -> None:
         """Block until the listeners stop."""

@@ -27,7 +27,7 @@ OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
 
 
 # -- images this deployment holds ------------------------------------------------------------------------------
-# One provider process serves one deployment (its Configure starts it). An image that a resource of this deployment
+# One provider process serves one deployment and starts with nothing held. An image that a resource of this deployment
 # adopts (create), keeps (a diff without replace) or updates is held; a delete of a held image keeps it. So a
 # rename without an alias, `pulumi up --replace` on the same image, or two Images on one image never delete the
 # image a resource of the stack still holds. `pulumi destroy` (a deployment with no create or diff) deletes all.
@@ -36,7 +36,7 @@ _held_lock = threading.Lock()
 
 
 def begin_deployment() -> None:
-    """Forget what earlier deployments held (called by configure)."""
+    """Forget what was held: for hosts that run several deployments in one process (the testing module)."""
     with _held_lock:
         _held.clear()
 

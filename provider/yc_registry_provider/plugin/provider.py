@@ -189,8 +189,7 @@ class YcRegistryProvider(Provider):
             if name in CONFIG and plain not in (None, "", UNKNOWN):
                 config[f"{PACKAGE}:{name}"] = plain
         resolve_settings({}, config, os.environ)  # a ConfigurationError now, not at the first call
-        self._config = config
-        image_rules.begin_deployment()  # one plugin process, one deployment: nothing held yet
+        self._config = config  # (held images are not reset: one plugin process serves one deployment)
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
                                  accept_outputs=False)
 

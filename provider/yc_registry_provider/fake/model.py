@@ -25,6 +25,7 @@ from yc_registry_provider.fake import api_limits as limits
 IAM_TOKEN_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
 INTERNAL_CODE = 13
+MAX_REMEMBERED_PAGE_TOKENS = 100_000
 ABORTED_CODE = 10
 CANCELLED_CODE = 1
 READ_ONLY_MESSAGE = (
@@ -245,7 +246,7 @@ class FakeModel:
         self._pending_by_image: dict[str, str] = {}
         self._ops_by_key: dict[str, str] = {}
         self._tags: dict[tuple[str, str], str] = {}  # (image name, tag) -> image id
-        self._issued_page_tokens: set[str] = set()
+        self._issued_page_tokens: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._version = 0
         self._list_cache: dict[tuple[object, ...], list[Image]] = {}
 
@@ -495,10 +496,14 @@ class FakeModel:
 
     def _issue_page_token(self, offset: int, fingerprint: str) -> str:
         token = base64.urlsafe_b64encode(f"{offset}:{fingerprint}".encode()).decode()
-        self._issued_page_tokens.add(token)
+        self._issued_page_tokens[token] = None
+        while len(self._issued_page_tokens) > MAX_REMEMBERED_PAGE_TOKENS:  # a long-running fake stays bounded
+            self._issued_page_tokens.popitem(last=False)
         return token
 
     def _decode_page_token(self, token: str, fingerprint: str) -> int:
+        """The offset a token stands for. Paging is by offset: an image deleted between two pages shifts the later
+        pages by one (a listing that must see every image should finish before it deletes, as cleanup does)."""
         with self._lock:
             issued = token in self._issued_page_tokens
         if not issued:

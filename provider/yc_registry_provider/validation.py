@@ -6,6 +6,7 @@ Every failure raises InvalidArgumentError naming the field and the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from . import limits
 from .errors import InvalidArgumentError
@@ -79,7 +80,13 @@ def check_lookup(*, image_id: object = None, repository_name: object = None, tag
             "(without repository_name the folder is searched)")
 
 
+def whole_number(value: Any) -> Any:
+    """An integral float as an int (the Pulumi engine sends every number as a float); anything else unchanged."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def check_page_size(value: object, field: str = "page_size") -> int:
+    value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(field, "must be an integer", value)
     if value < 0 or value > limits.MAX_PAGE_SIZE:
@@ -88,6 +95,7 @@ def check_page_size(value: object, field: str = "page_size") -> int:
 
 
 def check_limit(value: object, field: str = "limit") -> int:
+    value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(field, "must be an integer", value)
     if value < 1:

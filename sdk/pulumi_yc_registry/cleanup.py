@@ -15,12 +15,9 @@ import pulumi.dynamic
 from yc_registry_provider.cleanup import CleanupFailedError, CleanupReport, ProgressEvent, cleanup_images
 from yc_registry_provider.dynamic.cleanup import ImageCleanupProvider
 from yc_registry_provider.lifecycle.cleanup import OUTPUT_FIELDS
+from yc_registry_provider.validation import whole_number
 
 from ._pickling import pickler_restored
-
-
-def _as_int(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCleanup"):
@@ -68,9 +65,9 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
         with pickler_restored():
             super().__init__(ImageCleanupProvider(), resource_name, props, opts)
         # The engine returns every number as a float: give programs ints.
-        self.candidate_count = self.candidate_count.apply(_as_int)
-        self.keep_last = self.keep_last.apply(_as_int)
-        self.concurrency = self.concurrency.apply(_as_int)
+        self.candidate_count = self.candidate_count.apply(whole_number)
+        self.keep_last = self.keep_last.apply(whole_number)
+        self.concurrency = self.concurrency.apply(whole_number)
 
 
 __all__ = ["CleanupFailedError", "CleanupReport", "ImageCleanup", "ProgressEvent", "cleanup_images"]

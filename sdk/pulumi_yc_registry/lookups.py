@@ -46,7 +46,7 @@ def get_images(*, repository_name: Optional[str] = None, registry_id: Optional[s
     with _client() as backend:
         images = find_images(backend, repository_name=repository_name, registry_id=registry_id,
                              folder_id=folder_id, filter=filter, order_by=order_by, tag=tag,
-                             limit=int(limit) if isinstance(limit, float) and limit.is_integer() else limit)
+                             limit=limit)
     return GetImagesResult(images=images)
 
 

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 from ..errors import InvalidArgumentError
 from ..models import ImageInfo, parse_rfc3339
-from ..validation import check_id, check_repository_name, check_timeout
+from ..validation import check_id, check_repository_name, check_timeout, whole_number
 
 DEFAULT_CONCURRENCY = 10
 MAX_CONCURRENCY = 50
@@ -39,8 +39,7 @@ _RULE_NAMES = "keep_tags, keep_last, older_than, untagged_only"
 
 def _check_count(field_name: str, value: object, low: int, high: int | None = None) -> int:
     """An integer in [low, high]; integral floats are accepted (Pulumi sends numbers as floats)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgumentError(field_name, "must be an integer", value)
     if value < low or (high is not None and value > high):

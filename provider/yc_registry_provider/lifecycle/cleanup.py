@@ -23,6 +23,7 @@ from ..backend import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
 from ..cleanup.engine import PREVIEW_IDS
 from ..errors import InvalidArgumentError
+from ..validation import whole_number
 from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import unknown as _unknown
@@ -45,8 +46,8 @@ _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry
 
 def _number(name: str, value: Any) -> Any:
     """The engine sends every number as a float: integral floats become ints where an int is meant."""
-    if name in _INTS and isinstance(value, float) and value.is_integer():
-        return int(value)
+    if name in _INTS:
+        return whole_number(value)
     if name == "timeout" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value

@@ -221,9 +221,6 @@ class YcRegistryProvider(Provider):
             unknown = sorted(set(args) - set(GET_IMAGES_ARGS))
             if unknown:
                 raise InvalidArgumentError(unknown[0], f"is not an argument of getImages ({', '.join(GET_IMAGES_ARGS)})")
-            limit = args.get("limit")
-            if isinstance(limit, float) and limit.is_integer():  # the wire has only floats; 2.5 stays for validation
-                args["limit"] = int(limit)
             images = await self._call(lambda b: find_images(b, **args))
             return InvokeResponse(return_value={"images": from_plain([image.to_dict() for image in images])})
         if tok == GET_IMAGE_TOKEN:

@@ -1,5 +1,8 @@
 """Waiting for a long-running Operation: poll soon, back off with jitter, honour the server's hint,
 tolerate NOT_FOUND on the first polls of a fresh operation, and stop at a deadline that names the id.
+
+The whole budget is used: when the next poll would come after the deadline, the waiter sleeps until the deadline
+and polls once more (given ``FINAL_POLL_BUDGET`` to answer) before it raises.
 """
 
 from __future__ import annotations
@@ -7,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from yandex.cloud.operation import operation_service_pb2
 
@@ -18,6 +21,8 @@ from .transport import Transport
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_HEADER = "x-operation-poll-interval"
+FINAL_POLL_BUDGET = 1.0
+"""Seconds the last poll, sent at the deadline, has to answer (so a timeout of T raises by about T + 1 s)."""
 
 
 def hinted_interval(headers: dict[str, str], policy: WaitPolicy) -> float | None:
@@ -42,22 +47,25 @@ def wait_operation(transport: Transport, operation_id: str, *, timeout: float, i
     polls = 0
     subject = f"operation {operation_id}" + (f" (deleting image {image_id})" if image_id else "")
     while True:
-        if time.monotonic() + delay >= deadline:
-            _on_timeout(transport, operation_id, image_id, timeout, policy)
-        sleep(delay)
+        remaining = deadline - time.monotonic()
+        final = delay >= remaining  # the next poll would come after the deadline: make it the last, at the deadline
+        sleep(max(0.0, min(delay, remaining)))
         polls += 1
         try:
             operation, headers = transport.call(
                 "operation", "Get", operation_service_pb2.GetOperationRequest(operation_id=operation_id),
-                read=True, action="OperationService.Get", operation_id=operation_id, deadline=deadline)
+                read=True, action="OperationService.Get", operation_id=operation_id,
+                deadline=deadline + FINAL_POLL_BUDGET if final else deadline)
         except errors.NotFoundError:
             if polls <= policy.not_found_grace:
                 log.debug("%s not visible yet (poll %d)", subject, polls)
+                if final:
+                    _on_timeout(transport, operation_id, image_id, timeout, policy)
                 delay = policy.interval(polls, rng)
                 continue
             raise
         except (errors.UnavailableError, errors.DeadlineExceededError):
-            if time.monotonic() < deadline:
+            if not final and time.monotonic() < deadline:
                 raise
             _on_timeout(transport, operation_id, image_id, timeout, policy)
         if operation.done:
@@ -67,12 +75,14 @@ def wait_operation(transport: Transport, operation_id: str, *, timeout: float, i
                     operation_id=operation_id, image_id=image_id,
                     error_code=operation.error.code, error_message=operation.error.message)
             return operation
+        if final:
+            _on_timeout(transport, operation_id, image_id, timeout, policy)
         hinted = hinted_interval(headers, policy)
         delay = hinted if hinted is not None else policy.interval(polls, rng)
 
 
 def _on_timeout(transport: Transport, operation_id: str, image_id: str | None, timeout: float,
-                policy: WaitPolicy) -> None:
+                policy: WaitPolicy) -> NoReturn:
     if policy.cancel_on_timeout:
         try:
             transport.call("operation", "Cancel", operation_service_pb2.CancelOperationRequest(
@@ -86,4 +96,4 @@ def _on_timeout(transport: Transport, operation_id: str, image_id: str | None, t
         operation_id=operation_id, image_id=image_id)
 
 
-__all__ = ["POLL_INTERVAL_HEADER", "hinted_interval", "wait_operation"]
+__all__ = ["FINAL_POLL_BUDGET", "POLL_INTERVAL_HEADER", "hinted_interval", "wait_operation"]

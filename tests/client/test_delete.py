@@ -9,6 +9,7 @@ import pytest
 from yc_registry_provider import (DeadlineExceededError, NotFoundError, OperationFailedError,
                                   OperationTimeoutError, RegistryClient, RegistryReadOnlyError, RetryPolicy,
                                   ThrottledError, TransientError, UnavailableError)
+from yc_registry_provider.retry import DEFAULT_WAIT
 from yc_registry_provider.fake import FakeModel, add_image
 
 
@@ -52,6 +53,31 @@ def test_the_deadline_raises_naming_the_operation(cloud: FakeModel, registry_id:
     assert time.monotonic() - started < 2
     assert caught.value.operation_id and caught.value.operation_id in str(caught.value)
     assert "yc operation get" in str(caught.value)
+
+
+def test_the_default_wait_uses_the_whole_timeout_before_raising(cloud: FakeModel, registry_id: str,
+                                                                make_client) -> None:
+    # given the default wait policy (backoff to 2 s steps) and an operation that never finishes in time
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.operation_duration = 60
+    client, timeout = make_client(wait=DEFAULT_WAIT), 2.5
+    # when the delete waits with a timeout, then it raises near the timeout: not early when a step would overshoot
+    started = time.monotonic()
+    with pytest.raises(OperationTimeoutError):
+        client.delete_image(image.id, timeout=timeout)
+    assert timeout - 0.1 <= time.monotonic() - started <= timeout + 1.0
+
+
+def test_an_operation_done_just_before_the_deadline_is_seen_by_the_last_poll(cloud: FakeModel, registry_id: str,
+                                                                             make_client) -> None:
+    # given the default wait policy and an operation that finishes 0.3 s before a 2.5 s timeout, when the
+    # backoff's next step would come after the deadline
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.operation_duration = 2.2
+    client = make_client(wait=DEFAULT_WAIT)
+    # when the delete waits, then the poll at the deadline sees it done: no timeout
+    result = client.delete_image(image.id, timeout=2.5)
+    assert result.operation_id and image.id not in cloud.images
 
 
 def test_early_not_found_polls_are_tolerated(cloud: FakeModel, registry_id: str, client: RegistryClient) -> None:

@@ -4,6 +4,7 @@ Configure'd at the embedded fake, fed registrations captured from a program unde
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import subprocess
 import sys
@@ -127,6 +128,57 @@ def test_read_refreshes_and_an_out_of_band_delete_empties_the_id(dynamic_plugin:
     assert image.id not in module_cloud.model.images
     gone = dynamic_plugin.read(urn(TYPE, "img"), created.id, created.properties)
     assert gone.id == ""
+
+
+def test_a_refresh_after_the_tag_moved_keeps_the_image_and_says_where_the_tag_went(dynamic_plugin: DynamicPlugin,
+                                                                                   module_cloud: FakeCloud) -> None:
+    # given an Image adopted by tag "latest"
+    repo, (first,) = repo_with(module_cloud, ("v1", "latest"))
+    inputs, created = adopt(dynamic_plugin, repository_name=repo, tag="latest")
+    # when a newer image is pushed as "latest" and the stack is refreshed
+    newer = add_image(module_cloud.model, module_cloud.registry_id, repo.split("/", 1)[1], tags=("v2", "latest"))
+    read = dynamic_plugin.read(urn(TYPE, "img"), created.id, created.properties)
+    # then the Image stays on the image it adopted, with the user's selector, and reports where the tag went
+    assert read.id == first.id and read.properties["image_id"] == first.id
+    assert read.inputs is not None and read.inputs["tag"] == "latest" and read.inputs["repository_name"] == repo
+    assert read.properties["adopted_by"] == {"repository_name": repo, "tag": "latest"}
+    assert read.properties["tags"] == ["v1"] and read.properties["tag_moved_to"] == newer.id
+    # and a warning naming both images reaches the CLI (the plugin's stderr)
+    (warning,) = dynamic_plugin.stderr_containing(f"now names image {newer.id}")
+    assert warning.startswith("warning: yc-registry Image: ") and first.id in warning
+    # and the next up (the program unchanged) plans nothing: no replace, so nothing is deleted
+    reply = dynamic_plugin.diff(urn(TYPE, "img"), read.id, read.properties, inputs)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_NONE and list(reply.replaces) == []
+
+
+def test_a_refresh_after_the_tag_was_removed_keeps_the_image(dynamic_plugin: DynamicPlugin,
+                                                            module_cloud: FakeCloud) -> None:
+    # given an Image adopted by tag, and the tag then removed from every image
+    repo, (image,) = repo_with(module_cloud, ("v1", "rc"))
+    inputs, created = adopt(dynamic_plugin, repository_name=repo, tag="rc")
+    module_cloud.model.put_images([dataclasses.replace(module_cloud.model.images[image.id], tags=("v1",))])
+    # when refreshed, then the image and selector stay, no image is named, and the user is told
+    read = dynamic_plugin.read(urn(TYPE, "img"), created.id, created.properties)
+    assert read.id == image.id and read.inputs is not None and read.inputs["tag"] == "rc"
+    assert read.properties["tags"] == ["v1"] and read.properties.get("tag_moved_to") is None  # null: dropped
+    assert dynamic_plugin.stderr_containing(f"tag rc of {repo} names no image any more (the adopted image {image.id}")
+    assert dynamic_plugin.diff(urn(TYPE, "img"), read.id, read.properties, inputs).changes == \
+        provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_state_whose_tag_an_older_refresh_dropped_updates_in_place(dynamic_plugin: DynamicPlugin,
+                                                                  module_cloud: FakeCloud) -> None:
+    # given state written by an older version's refresh after "latest" moved: the selector lost its tag
+    repo, (first,) = repo_with(module_cloud, ("latest",))
+    inputs, created = adopt(dynamic_plugin, repository_name=repo, tag="latest")
+    add_image(module_cloud.model, module_cloud.registry_id, repo.split("/", 1)[1], tags=("latest",))
+    legacy = {**created.properties, "tag": None, "adopted_by": {"repository_name": repo}}
+    # when the unchanged program (tag "latest") is diffed against it, then it updates in place: no replace
+    reply = dynamic_plugin.diff(urn(TYPE, "img"), first.id, legacy, inputs)
+    assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == []
+    updated = dynamic_plugin.update(urn(TYPE, "img"), first.id, legacy, inputs)
+    assert updated.properties["image_id"] == first.id
+    assert updated.properties["adopted_by"] == {"repository_name": repo, "tag": "latest"}
 
 
 def test_read_for_get_uses_the_id_alone(dynamic_plugin: DynamicPlugin, module_cloud: FakeCloud) -> None:

@@ -45,6 +45,7 @@ class Image(pulumi.dynamic.Resource, module="yc-registry", name="Image"):
     tag: pulumi.Output[Optional[str]]
     delete_timeout: pulumi.Output[Optional[float]]
     adopted_by: pulumi.Output[dict]
+    tag_moved_to: pulumi.Output[Optional[str]]
 
     def __init__(self, resource_name: str, *, image_id: pulumi.Input[Optional[str]] = None,
                  repository_name: pulumi.Input[Optional[str]] = None, tag: pulumi.Input[Optional[str]] = None,

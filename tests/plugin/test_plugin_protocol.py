@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import provider_pb2
+from pulumi.runtime.proto import engine_pb2, provider_pb2
 
 from yc_registry_provider import RegistryClient, resolve_settings
 from yc_registry_provider.lifecycle import image as image_rules
@@ -233,6 +233,27 @@ def test_create_adopts_and_diff_update_follow_the_rules(plugin: NativePlugin, re
     updated = struct_to_dict(plugin.update(urn(IMAGE, "v1"), created.id, outs, longer).properties)
     assert updated["deleteTimeout"] == 120.0
     assert updated["digest"] == outs["digest"]
+
+
+def test_a_refresh_after_the_tag_moved_keeps_the_image_and_warns_the_engine(
+        plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
+    # given an Image adopted by tag "latest" in a repository of its own
+    first = add_image(registry.model, registry.registry_id, "moving", tags=("latest",)).id
+    inputs = {"repositoryName": f"{registry.registry_id}/moving", "tag": "latest"}
+    created = plugin.create(urn(IMAGE, "moving"), inputs)
+    # when "latest" is pushed onto a newer image and the engine refreshes the resource
+    newer = add_image(registry.model, registry.registry_id, "moving", tags=("latest",)).id
+    resource = urn(IMAGE, "moving")
+    reply = plugin.read(resource, created.id, struct_to_dict(created.properties), inputs)
+    # then the resource stays on the image it adopted, with the user's selector, and says where the tag went
+    outs = struct_to_dict(reply.properties)
+    assert reply.id == first and outs["imageId"] == first and outs["tagMovedTo"] == newer
+    assert struct_to_dict(reply.inputs) == inputs and outs["tags"] == []
+    warnings = [entry.message for entry in fake_engine.servicer.logs
+                if entry.urn == resource and entry.severity == engine_pb2.WARNING]
+    assert any(f"now names image {newer}" in m and first in m for m in warnings), warnings
+    # and the next diff against the unchanged program plans nothing (no replace: nothing deleted)
+    assert plugin.diff(resource, reply.id, outs, inputs).changes == provider_pb2.DiffResponse.DIFF_NONE
 
 
 def test_preview_create_touches_nothing(plugin: NativePlugin, registry: Registry) -> None:

@@ -37,8 +37,12 @@ class ImageProvider(ResourceProvider):
         return CreateResult(outs["image_id"], outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh by id; a tag that moved is reported (warning on the plugin's stderr, which the CLI shows)."""
         with _config.client() as backend:
             found, outs, inputs = rules.read(backend, id_, props)
+        warning = rules.moved_tag_warning(outs) if found else None
+        if warning:
+            pulumi.log.warn(f"yc-registry Image: {warning}")
         return ReadResult(found, outs, inputs if found else None)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

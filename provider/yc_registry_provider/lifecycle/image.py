@@ -3,6 +3,10 @@
 An Image adopts one existing image (nothing is created in the cloud) and deletes it on destroy.
 Outputs hold every ImageInfo field, the inputs, and ``adopted_by`` (the selector as given), so a diff
 against old outputs can tell a changed selector from the resolved id and digest.
+
+An Image is pinned to the image id it adopted. Changes made in the cloud (a tag moved to another image, tags added
+or removed) are reported by a refresh (``tags``, ``tag_moved_to`` and a warning) and never cause a replace or a
+delete: the refresh keeps the id and the user's selector. Only a change the user makes to the inputs can replace.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from typing import Any, Callable, Mapping
 
 from .. import validation
 from ..backend import DeleteResult, ImageBackend
-from ..errors import InvalidArgumentError, NotFoundError
+from ..errors import InvalidArgumentError, NotFoundError, SelectionError
 from ..limits import DEFAULT_DELETE_TIMEOUT
 from ..lookups import find_image
 from ..models import IMAGE_OUTPUT_FIELDS, ImageInfo
@@ -23,7 +27,7 @@ from .values import known as _known
 SELECTOR_FIELDS: tuple[str, ...] = ("image_id", "repository_name", "tag", "digest")
 INPUT_FIELDS: tuple[str, ...] = SELECTOR_FIELDS + ("delete_timeout",)
 OUTPUT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
-    IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by")))
+    IMAGE_OUTPUT_FIELDS + ("repository_name", "tag", "delete_timeout", "adopted_by", "tag_moved_to")))
 
 
 # -- images this deployment holds ------------------------------------------------------------------------------
@@ -116,6 +120,7 @@ def outputs_for(image: ImageInfo, inputs: Mapping[str, Any]) -> dict[str, Any]:
     outs["tag"] = given.get("tag")
     outs["delete_timeout"] = given.get("delete_timeout")
     outs["adopted_by"] = selector(given)
+    outs["tag_moved_to"] = None
     return outs
 
 
@@ -131,8 +136,10 @@ def adopt(backend: ImageBackend, inputs: Mapping[str, Any]) -> dict[str, Any]:
 def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Refresh by id: (id, outputs, inputs); ("", {}, {}) when the image is gone.
 
-    The refreshed inputs keep the selector, minus a tag the image no longer carries (it moved on push),
-    so the next diff sees the change and re-adopts the image that now holds the tag.
+    The image stays the one adopted and the refreshed inputs are the user's selector as recorded, so the next diff
+    plans nothing because of the cloud. ``tags`` shows the image's tags now; when the selector's tag has moved,
+    ``tag_moved_to`` is the id of the image the tag names now (None when no image carries it, or it has not moved):
+    :func:`moved_tag_warning` says so.
     """
     try:
         image = backend.get_image(image_id)
@@ -141,22 +148,54 @@ def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tupl
     sel = selector(props)
     if not sel:  # Image.get(name, id): nothing recorded, the id is the selector
         sel = {"image_id": image_id}
-    if sel.get("tag") and sel["tag"] not in image.tags:
-        del sel["tag"]
     inputs = dict(sel)
     if props.get("delete_timeout") is not None:
         inputs["delete_timeout"] = float(props["delete_timeout"])
-    return image.id, outputs_for(image, inputs), inputs
+    outs = outputs_for(image, inputs)
+    outs["tag_moved_to"] = _tag_moved_to(backend, image, sel)
+    return image.id, outs, inputs
+
+
+def _tag_moved_to(backend: ImageBackend, image: ImageInfo, sel: Mapping[str, Any]) -> str | None:
+    """The id of the image the selector's tag names now, when that is not the adopted image; else None."""
+    tag, repo = sel.get("tag"), sel.get("repository_name")
+    if not tag or not repo or tag in image.tags:
+        return None
+    try:
+        now = find_image(backend, repository_name=repo, tag=tag)
+    except SelectionError:  # no image carries the tag any more
+        return None
+    return now.id if now.id != image.id else None
+
+
+def moved_tag_warning(outs: Mapping[str, Any]) -> str | None:
+    """What a refresh tells the user when the tag an Image was adopted by no longer names its image; else None."""
+    sel = outs.get("adopted_by") if isinstance(outs.get("adopted_by"), Mapping) else {}
+    tag, repo, image_id = sel.get("tag"), sel.get("repository_name"), outs.get("image_id")
+    if not tag or not image_id or tag in (outs.get("tags") or []):
+        return None
+    moved = outs.get("tag_moved_to")
+    pinned = (f"this Image stays pinned to image {image_id} (nothing is replaced or deleted because of a change "
+              "in the cloud)")
+    if moved:
+        return (f"tag {tag} of {repo} now names image {moved}, not the adopted image {image_id}: {pinned}. To adopt "
+                f"image {moved} instead, replace this resource (pulumi up --replace); the replacement deletes "
+                f"image {image_id}")
+    return f"tag {tag} of {repo} names no image any more (the adopted image {image_id} lost it): {pinned}"
 
 
 def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPlan:
     """Compare the selector and delete_timeout (``__provider`` and outputs are ignored).
 
     A changed selector replaces (adopt the new image, then delete the old one); delete_timeout updates in place.
+    A recorded selector of a repository alone is a tag that an older version's refresh dropped when the tag moved
+    (no user can give it): the tag coming back is an update, never a replace.
     """
     old_sel, new_sel = selector(old_props), selector(new_inputs)
     changed = [name for name in SELECTOR_FIELDS if not same(old_sel.get(name), new_sel.get(name))]
     replaces = list(changed)
+    if set(old_sel) == {"repository_name"} and same(old_sel["repository_name"], new_sel.get("repository_name")):
+        replaces = [name for name in replaces if name != "tag"]
     old_timeout = old_props.get("delete_timeout")
     new_timeout = normalize_inputs(new_inputs).get("delete_timeout")
     if not same(old_timeout, new_timeout):
@@ -200,6 +239,8 @@ def update(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> dict[
     outs["tag"] = given.get("tag")
     outs["delete_timeout"] = given.get("delete_timeout")
     outs["adopted_by"] = selector(given)
+    if not same(selector(old_props).get("tag"), given.get("tag")):
+        outs["tag_moved_to"] = None  # it was about the old tag; the new one names the adopted image (same-image diff)
     return outs
 
 
@@ -226,7 +267,8 @@ def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any], *,
 
 __all__ = sorted([
     "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "begin_deployment",
-    "check_image", "delete", "delete_timeout", "diff", "hold", "is_held", "normalize_inputs", "outputs_for", "read",
+    "check_image", "delete", "delete_timeout", "diff", "hold", "is_held", "moved_tag_warning", "normalize_inputs",
+    "outputs_for", "read",
     "resolves_to_same_image", "selector", "settle_diff",
     "update",
 ])

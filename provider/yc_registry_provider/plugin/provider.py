@@ -309,6 +309,9 @@ class YcRegistryProvider(Provider):
             found, outs, inputs = await self._call(lambda b: image_rules.read(b, request.resource_id, props))
             if not found:
                 return ReadResponse(resource_id=None)
+            warning = image_rules.moved_tag_warning(outs)
+            if warning:
+                await asyncio.to_thread(self.engine_log.log, engine_pb2.WARNING, wire_text(warning), request.urn)
             secrets = secret_keys(request.properties) | secret_keys(request.inputs)
             return ReadResponse(resource_id=found, properties=property_map(outs, secrets),
                                 inputs=property_map(inputs, secrets))

@@ -88,6 +88,9 @@ IMAGE_EXTRA_OUTPUT_SPECS: dict[str, dict[str, Any]] = {
     "adopted_by": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "The selector the image was adopted by (image_id, or repository_name with "
                                   "tag or digest), as given."},
+    "tag_moved_to": {**_STR, "description": "Set by a refresh when the tag this image was adopted by now names "
+                                           "another image: that image's id (null when the tag has not moved or "
+                                           "names no image). The resource stays on the image it adopted."},
 }
 
 # ImageCleanup: descriptions only; the field lists are lifecycle.cleanup's (INPUT_FIELDS, OUTPUT_FIELDS).

@@ -170,7 +170,8 @@ def _tag_moved_to(backend: ImageBackend, image: ImageInfo, sel: Mapping[str, Any
 
 def moved_tag_warning(outs: Mapping[str, Any]) -> str | None:
     """What a refresh tells the user when the tag an Image was adopted by no longer names its image; else None."""
-    sel = outs.get("adopted_by") if isinstance(outs.get("adopted_by"), Mapping) else {}
+    recorded = outs.get("adopted_by")
+    sel: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
     tag, repo, image_id = sel.get("tag"), sel.get("repository_name"), outs.get("image_id")
     if not tag or not image_id or tag in (outs.get("tags") or []):
         return None

@@ -15,10 +15,12 @@ from pulumi.runtime.proto import provider_pb2
 
 from harness import DynamicPlugin, FakeCloud, RecordingMocks, run_program
 from harness.plugin import UNKNOWN, urn
+from pulumi_yc_registry import Image
 from pulumi_yc_registry.cleanup import ImageCleanup
 from yc_registry_provider.fake import DEMO_TOKEN, add_image
 
 TYPE = "pulumi-python:dynamic/yc-registry:ImageCleanup"
+IMAGE_TYPE = "pulumi-python:dynamic/yc-registry:Image"
 URN = urn(TYPE, "cleanup")
 NOW = datetime.now(timezone.utc)
 
@@ -188,6 +190,27 @@ def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: Dynami
     assert done.startswith("info: ") and "deleted 4, already gone 0, skipped 0, failed 0" in done
     # and a second destroy (nothing left to select) is fine
     plugin.delete(URN, created.id, created.properties)
+
+
+def test_a_cleanup_removed_during_up_spares_what_a_remaining_image_adopts(plugin: DynamicPlugin,
+                                                                          cloud: FakeCloud) -> None:
+    # given a stack with an ImageCleanup (delete_all) and an Image adopting one image of the same repository
+    repo, ids = cloud.repository_with((), ("v1",), ())
+    _, cleanup = create(plugin, repository_name=repo, delete_all=True)
+    mocks = RecordingMocks()
+    run_program(lambda: Image("kept", repository_name=repo, tag="v1"), mocks)
+    image_urn = urn(IMAGE_TYPE, "kept")
+    image_inputs, _ = plugin.check(image_urn, {}, mocks.resources[0].inputs)
+    image = plugin.create(image_urn, image_inputs)
+    # when the next `pulumi up` keeps the Image (its diff) and deletes the ImageCleanup removed from the program
+    plugin.new_deployment()
+    assert plugin.diff(image_urn, image.id, image.properties, image_inputs).changes == \
+        provider_pb2.DiffResponse.DIFF_NONE
+    plugin.delete(URN, cleanup.id, cleanup.properties)
+    # then the images nobody adopts are gone, the adopted one stays, and the report says it was kept and why
+    assert remaining(cloud, ids) == [ids[1]]
+    (done,) = plugin.stderr_containing(f"Cleanup of repository {repo}: 3 of 3 images selected")
+    assert "deleted 2," in done and f"kept 1 selected: {ids[1]} (an Image of this deployment still adopts it)" in done
 
 
 def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: DynamicPlugin,

@@ -53,9 +53,9 @@ def rules(**overrides: Any) -> CleanupRules:
     return CleanupRules(repository_name=overrides.pop("repository_name", REPO), **overrides)
 
 
-def run(backend: Any, built: CleanupRules) -> tuple[CleanupReport, list[ProgressEvent]]:
+def run(backend: Any, built: CleanupRules, **options: Any) -> tuple[CleanupReport, list[ProgressEvent]]:
     events: list[ProgressEvent] = []
-    return run_cleanup(backend, built, now=NOW, progress=events.append), events
+    return run_cleanup(backend, built, now=NOW, progress=events.append, **options), events
 
 
 def retag(model: FakeModel, image_id: str, *tags: str) -> None:
@@ -348,3 +348,16 @@ def test_a_slow_progress_callback_does_not_hold_the_other_deletes() -> None:
     # then the other workers kept deleting while it ran
     assert report.ok and len(report.deleted) == 40
     assert len(seen) >= 4 and sum(1 for n in seen if n > 0) >= len(seen) // 2
+
+
+def test_images_the_caller_spares_are_kept_and_reported_with_the_reason() -> None:
+    # given three unprotected images, the middle one held by another resource of the deployment
+    model, ids = registry_with((), (), ())
+    with FakeServer(model) as server, client(server) as backend:
+        # when a delete_all cleanup runs with a spare check naming it
+        report, events = run(backend, rules(delete_all=True), spare=lambda i: "held" if i == ids[1] else None)
+    # then it is not deleted, listed as kept with the reason, and the run is ok
+    assert report.ok and report.deleted == [ids[0], ids[2]] and report.kept == {ids[1]: "held"}
+    assert ids[1] in model.images and sorted(model.deleted_image_ids) == sorted([ids[0], ids[2]])
+    assert report.to_dict()["kept"] == {ids[1]: "held"}
+    assert f"kept 1 selected: {ids[1]} (held)" in events[-1].message

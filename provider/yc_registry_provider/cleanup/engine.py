@@ -10,6 +10,8 @@ Works against any :class:`~yc_registry_provider.backend.ImageBackend`. Guarantee
   after as many successes as the current limit;
 - ``timeout`` bounds the whole run; images not started in time are reported as ``not_attempted``;
 - a read-only registry (the 2026 sunset) or rejected credentials stop the run at the first refusal;
+- an image the caller's ``spare`` names a reason for (an Image of the same deployment holds it) is never deleted:
+  the report lists it under ``kept`` with that reason;
 - nothing is undone: what was deleted stays deleted and the next run continues from what is left.
 """
 
@@ -51,6 +53,8 @@ class ProgressEvent:
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+SpareCheck = Callable[[str], "str | None"]
+"""Why an image must be kept whatever the rules say (e.g. a resource of the deployment holds it), or None."""
 
 
 def log_progress(event: ProgressEvent) -> None:
@@ -69,6 +73,7 @@ class CleanupReport:
     deleted: list[str] = field(default_factory=list)
     already_gone: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    kept: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     not_attempted: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -95,6 +100,8 @@ class CleanupReport:
                          f"skipped {len(self.skipped)}, failed {len(self.failed)}")
             if self.skipped:
                 parts.append("skipped because " + _some(self.skipped))
+            if self.kept:
+                parts.append(f"kept {len(self.kept)} selected: " + _some(self.kept))
             if self.failed:
                 parts.append("failed: " + _some(self.failed))
             if self.not_attempted:
@@ -109,7 +116,7 @@ class CleanupReport:
         return {
             "scope": self.scope, "selected_count": self.selected_count, "protected_count": self.protected_count,
             "selected": list(self.selected), "deleted": list(self.deleted), "already_gone": list(self.already_gone),
-            "skipped": dict(self.skipped), "failed": dict(self.failed), "not_attempted": list(self.not_attempted),
+            "skipped": dict(self.skipped), "kept": dict(self.kept), "failed": dict(self.failed), "not_attempted": list(self.not_attempted),
             "dry_run": self.dry_run, "elapsed": round(self.elapsed, 3), "retries": self.retries,
             "timed_out": self.timed_out, "aborted": self.aborted, "ok": self.ok,
         }
@@ -177,8 +184,9 @@ class _Run:
     """One execution of a cleanup: shared state of the worker threads."""
 
     def __init__(self, backend: ImageBackend, rules: CleanupRules, now: datetime,
-                 progress: ProgressCallback, started: float) -> None:
+                 progress: ProgressCallback, started: float, spare: SpareCheck | None = None) -> None:
         self.backend = backend
+        self.spare = spare
         self.rules = rules
         self.now = now
         self.progress = progress
@@ -246,6 +254,8 @@ class _Run:
                 report.already_gone.append(image_id)
             elif outcome == "skipped":
                 report.skipped[image_id] = detail
+            elif outcome == "kept":
+                report.kept[image_id] = detail
             elif outcome == "failed":
                 report.failed[image_id] = detail
             else:
@@ -323,6 +333,9 @@ class _Run:
 
     def _delete_once(self, image: ImageInfo) -> tuple[str, str]:
         """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
+        spared = self.spare(image.id) if self.spare is not None else None
+        if spared:
+            return "kept", spared
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
             reason = is_protected(fresh, self.rules, self.now)
@@ -388,6 +401,7 @@ class _Run:
             for ids in (report.deleted, report.already_gone, report.not_attempted):
                 ids.sort(key=order.__getitem__)
             report.skipped = dict(sorted(report.skipped.items(), key=lambda item: order[item[0]]))
+            report.kept = dict(sorted(report.kept.items(), key=lambda item: order[item[0]]))
             report.failed = dict(sorted(report.failed.items(), key=lambda item: order[item[0]]))
         report.elapsed = time.monotonic() - self.started
         self.emit("done", report.summary())
@@ -404,12 +418,15 @@ def _moment(now: object) -> datetime:
 
 
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
-                progress: ProgressCallback | None = None) -> CleanupReport:
-    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``)."""
+                progress: ProgressCallback | None = None, spare: SpareCheck | None = None) -> CleanupReport:
+    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``).
+
+    ``spare(image_id)`` returning a reason keeps that image (listed in ``report.kept``), checked right before
+    each delete."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
     started = time.monotonic()
-    run = _Run(backend, rules, _moment(now), progress or log_progress, started)
+    run = _Run(backend, rules, _moment(now), progress or log_progress, started, spare)
     selection = select(run.list_scope(), rules, run.now)
     return run.execute(selection)
 
@@ -445,5 +462,5 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
     return report.raise_for_failures() if raise_on_failure else report
 
 
-__all__ = sorted(["CleanupFailedError", "CleanupReport", "ProgressCallback", "ProgressEvent", "cleanup_images",
-                  "log_progress", "preview", "run_cleanup"])
+__all__ = sorted(["CleanupFailedError", "CleanupReport", "ProgressCallback", "ProgressEvent", "SpareCheck",
+                  "cleanup_images", "log_progress", "preview", "run_cleanup"])

@@ -12,6 +12,10 @@ the old registry is emptied before it is deleted. Every other change (the rules,
 old, maybe wider, cleanup during a plain ``pulumi up``.
 
 The resource id is ``cleanup-<repository_name or registry_id>`` of the scope it was created with.
+
+A cleanup spares every image that an Image of the same deployment holds (``lifecycle.image``): removing an
+ImageCleanup from the program (its delete runs during ``pulumi up``) never deletes what a remaining Image adopts;
+the report lists such images as kept, with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, ru
 from ..cleanup.engine import PREVIEW_IDS
 from ..errors import InvalidArgumentError
 from ..validation import whole_number
+from .image import held_reason
 from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import unknown as _unknown
@@ -164,8 +169,9 @@ def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: Progres
 
     With ``dry_run`` nothing is deleted and the report says what would have gone. What was deleted stays
     deleted when it fails: the resource stays in state and the next delete continues from what is left.
+    Images an Image of this deployment holds are kept (``report.kept``).
     """
-    report = run_cleanup(backend, rules_from(props), now=now, progress=progress)
+    report = run_cleanup(backend, rules_from(props), now=now, progress=progress, spare=held_reason)
     return report.raise_for_failures()
 
 

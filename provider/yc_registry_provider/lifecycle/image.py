@@ -55,6 +55,14 @@ def is_held(image_id: str) -> bool:
         return image_id in _held
 
 
+HELD_REASON = "an Image of this deployment still adopts it"
+
+
+def held_reason(image_id: str) -> str | None:
+    """Why a cleanup of this deployment must spare ``image_id`` (an Image still adopts it), or None."""
+    return HELD_REASON if is_held(image_id) else None
+
+
 def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every rule an Image's inputs break, as (field, reason); empty when they are fine. Unknowns pass."""
     failures: list[tuple[str, str]] = []
@@ -267,8 +275,8 @@ def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any], *,
 
 
 __all__ = sorted([
-    "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "begin_deployment",
-    "check_image", "delete", "delete_timeout", "diff", "hold", "is_held", "moved_tag_warning", "normalize_inputs",
+    "DiffPlan", "HELD_REASON", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "begin_deployment",
+    "check_image", "delete", "delete_timeout", "diff", "held_reason", "hold", "is_held", "moved_tag_warning", "normalize_inputs",
     "outputs_for", "read",
     "resolves_to_same_image", "selector", "settle_diff",
     "update",

@@ -63,13 +63,10 @@ class StackMocks(ExecutingMocks):
         (found,) = [r for r in self.resources if r.typ == typ]
         return found
 
-    def refresh(self) -> dict[str, Any]:
-        """`pulumi refresh` of the ImageCleanup: its outputs recomputed."""
-        cleanup = self.resource(CLEANUP_TYPE)
-        assert cleanup.provider is not None
-        result = cleanup.provider.read(cleanup.id, dict(cleanup.outputs))
-        cleanup.outputs = {**(result.outs or {}), "__provider": cleanup.outputs["__provider"]}
-        return cleanup.outputs
+    def refresh_cleanup(self) -> dict[str, Any]:
+        """`pulumi refresh`: the ImageCleanup's outputs recomputed."""
+        self.refresh()
+        return self.resource(CLEANUP_TYPE).outputs
 
     def destroy(self, retained: tuple[str, ...] = ()) -> list[CapturedResource]:  # type: ignore[override]
         """Delete in reverse creation order (dependents first); a non-empty registry is refused like the API."""
@@ -114,7 +111,7 @@ def test_destroy_empties_the_registry_then_deletes_it(fake_cloud: FakeCloud, pul
     assert [r.typ for r in mocks.resources] == [REGISTRY_TYPE, CLEANUP_TYPE]
     # when images are pushed and the stack refreshed, then the outputs say what a destroy would delete
     ids = push(fake_cloud, registry_id, "app", ("v1",), (), ("v2", "latest")) + push(fake_cloud, registry_id, "web", ())
-    refreshed = mocks.refresh()
+    refreshed = mocks.refresh_cleanup()
     assert refreshed["candidate_count"] == 4 and set(refreshed["candidate_ids"]) == set(ids)
     # when destroyed: the cleanup goes first, then the registry, which is empty by then
     deleted = mocks.destroy()
@@ -130,7 +127,7 @@ def test_keep_tags_deletes_exactly_the_selected_and_retains_the_registry(fake_cl
     mocks, out = up(fake_cloud, keepTags=json.dumps(["release-.*"]))
     registry_id = out["registry_id"]
     ids = push(fake_cloud, registry_id, "app", ("release-1",), (), ("dev",), ("release-2", "latest"))
-    assert mocks.refresh()["candidate_ids"] == [ids[1], ids[2]]
+    assert mocks.refresh_cleanup()["candidate_ids"] == [ids[1], ids[2]]
     mocks.destroy(retained=("registry",))  # the program sets retain_on_delete when it keeps images
     assert [i for i in ids if i in fake_cloud.model.images] == [ids[0], ids[3]]
     assert registry_id in fake_cloud.model.registries

@@ -27,6 +27,11 @@ class Image(pulumi.dynamic.Resource, module="yc-registry", name="Image"):
     """An existing image, adopted by ``image_id``, or by ``repository_name`` with ``tag`` or ``digest``.
 
     Nothing is created in the cloud; destroy (or a replacement) deletes the image and waits for it.
+    The resource is pinned to the image id it adopted: a tag moved or removed in the cloud never replaces or
+    deletes anything; a refresh updates ``tags``, sets ``tag_moved_to`` (the image the tag names now) and warns.
+    Only a change of the inputs replaces it. A second Image on the same image (or a renamed one) keeps the image
+    while that resource stays, but only within one deployment: ``pulumi destroy --target`` on one of two Images
+    on the same image deletes the image, as that deployment does not see the other Image.
     """
 
     image_id: pulumi.Output[str]

@@ -4,12 +4,13 @@
 # the recorded versions. The last line printed is the folder to put first on PATH.
 #
 #   PULUMI_CLI_DIR      where the binaries go (default ~/.cache/pulumi-yc-registry/cli-<version>/bin)
-#   PULUMI_CLI_VERSION  the pulumi/pulumi release (default v3.274.1)
-#   PULUMI_YAML_VERSION the pulumi/pulumi-yaml release for pulumi-language-yaml (default v1.25.0)
+#   PULUMI_CLI_VERSION  the pulumi/pulumi release (default in tools/pulumi-cli/versions.env)
+#   PULUMI_YAML_VERSION the pulumi/pulumi-yaml release for pulumi-language-yaml (likewise)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-version="${PULUMI_CLI_VERSION:-v3.274.1}"
-yaml_version="${PULUMI_YAML_VERSION:-v1.25.0}"
+. "$root/tools/pulumi-cli/versions.env"
+version="${PULUMI_CLI_VERSION:-$PULUMI_CLI_VERSION_DEFAULT}"
+yaml_version="${PULUMI_YAML_VERSION:-$PULUMI_YAML_VERSION_DEFAULT}"
 bin="${PULUMI_CLI_DIR:-$HOME/.cache/pulumi-yc-registry/cli-$version/bin}"
 stamp="$bin/.versions"
 want="pulumi=$version yaml=$yaml_version shims=$(cat "$root"/tools/pulumi-cli/pulumi-language-python "$root"/tools/pulumi-cli/pulumi_language_python_host.py | sha1sum | cut -c1-12)"

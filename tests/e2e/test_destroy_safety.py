@@ -121,8 +121,6 @@ class _Aim:
         self.server = server
 
 
-@pytest.mark.xfail(reason="issue 9 item 1 (a moved tag replaced the Image): the fix lands with branch h9a",
-                   strict=False)
 def test_a_moved_tag_then_up_refresh_deletes_nothing(cli_env: dict[str, str], pushable: tuple[FakeModel, FakeServer],
                                                      tmp_path: Path) -> None:
     model, server = pushable

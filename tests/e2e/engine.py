@@ -117,6 +117,11 @@ class Project:
     env: dict[str, str]
     log: list[Result] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        state = self.directory.parent / f".state-{self.directory.name}"  # a file backend of its own
+        state.mkdir(exist_ok=True)
+        self.env["PULUMI_BACKEND_URL"] = f"file://{state}"
+
     @classmethod
     def copy_of(cls, example: str | Path, workdir: Path, env: Mapping[str, str]) -> "Project":
         source = EXAMPLES / example if isinstance(example, str) else example
@@ -198,5 +203,33 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
     return bool(predicate())
 
 
-__all__ = ["BUILD_COMMAND", "EXAMPLES", "REPO_ROOT", "FakeProcess", "Project", "Result", "cli_path", "offline_env",
-           "wait_for"]
+
+
+# -- a program written by a test -----------------------------------------------------------------------------------
+IMAGES_PROGRAM = '''"""Images from the stack config `images`: a JSON list of {"name": ..., <Image arguments>...}."""
+import json
+
+import pulumi
+
+import pulumi_yc_registry as ycr
+
+for spec in json.loads(pulumi.Config().require("images")):
+    name = spec.pop("name")
+    ycr.Image(name, **spec)
+'''
+
+
+def program_project(workdir: Path, env: Mapping[str, str], name: str = "e2e-images",
+                    program: str = IMAGES_PROGRAM) -> Project:
+    """A Python project of the test's own, on this checkout's .venv."""
+    directory = workdir / name
+    directory.mkdir()
+    (directory / "Pulumi.yaml").write_text(
+        f"name: {name}\nruntime:\n  name: python\n  options:\n    toolchain: pip\n"
+        f"    virtualenv: {VENV_PYTHON.parent.parent}\n", encoding="utf-8")
+    (directory / "__main__.py").write_text(program, encoding="utf-8")
+    return Project(directory, dict(env))
+
+
+__all__ = ["BUILD_COMMAND", "EXAMPLES", "IMAGES_PROGRAM", "REPO_ROOT", "FakeProcess", "Project", "Result", "cli_path",
+           "offline_env", "program_project", "wait_for"]

@@ -299,3 +299,15 @@ def test_own_resources_do_not_trip_sunset(by_name):
     p = policies.container_registry_sunset()
     for r in by_name.values():
         assert run_resource(p, r["type"], plain_inputs(r)) == []
+
+
+def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
+    # given the native plugin's camelCase names for the same cleanup and image
+    cleanup = {"repositoryName": "crp1/app", "deleteAll": True}
+    kept = {"repositoryName": "crp1/app", "deleteAll": True, "keepTags": ["release-.*"]}
+    image = {"repositoryName": "crp1/app", "tag": "latest", "compressedSize": 2 * 1024 ** 3}
+    # then the checks decide as they do for the snake_case names
+    assert checks.check_cleanup_keep_rule(cleanup) == checks.check_cleanup_keep_rule(
+        {"repository_name": "crp1/app", "delete_all": True}) != []
+    assert checks.check_cleanup_keep_rule(kept) == []
+    assert checks.check_max_compressed_size(image) != []

@@ -3,6 +3,12 @@
 The fake holds the demo data plus 205 untagged images in ``<first registry>/bulk`` (``--seed-images``); the cleanup
 keeps the newest 5 of them, so it selects 200. Deletes take 0.3 s each and the cleanup runs 5 at a time, so a
 destroy lasts several seconds.
+
+What the engine does on Ctrl-C (seen with v3.274.1): the first SIGINT prints "^C received; cancelling" and waits
+for the steps under way, so the whole cleanup (one Delete step) still runs to its end and the CLI exits 0. A second
+SIGINT ("terminating") ends the CLI with "destroy cancelled" (exit 8) and its plugin with it; the ImageCleanup stays
+in the state with a pending "deleting" operation, which the next `pulumi destroy` clears while it runs the cleanup
+again over what is left (no `pulumi refresh` or export/import needed).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ KEEP_LAST = 5
 SELECTED = SEEDED - KEEP_LAST
 CLEANUP = "pulumi-python:dynamic/yc-registry:ImageCleanup"
 DELETED = r"- +pulumi-python:dynamic/yc-registry:ImageCleanup bulk-images deleted"
-PROGRESS = r"yc-registry ImageCleanup: cleanup of repository \S+: (\d+)/200 done"
+PROGRESS = r"yc-registry ImageCleanup: cleanup of repository \S+: \d+/\d+ done"
 PROGRAM = '''"""One ImageCleanup over the repository of the stack config `repository`, keeping its newest images."""
 import pulumi
 

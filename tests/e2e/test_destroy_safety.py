@@ -50,7 +50,6 @@ def test_rename_without_an_alias_keeps_the_image(cli_env: dict[str, str], fake: 
     # then the image is still there, held by "new"
     assert ids[0] in fake.image_ids(repository_name=APP)
     assert [r["urn"].rsplit("::", 1)[1] for r in project.resources(IMAGE_TYPE)] == ["new"]
-    assert "kept" in project.all_output() or ids[0] in fake.image_ids()
 
 
 def test_up_replace_keeps_the_image(cli_env: dict[str, str], fake: FakeProcess, ids: list[str],
@@ -122,6 +121,8 @@ class _Aim:
         self.server = server
 
 
+@pytest.mark.xfail(reason="issue 9 item 1 (a moved tag replaced the Image): the fix lands with branch h9a",
+                   strict=False)
 def test_a_moved_tag_then_up_refresh_deletes_nothing(cli_env: dict[str, str], pushable: tuple[FakeModel, FakeServer],
                                                      tmp_path: Path) -> None:
     model, server = pushable

@@ -201,6 +201,8 @@ class ExecutingMocks(RecordingMocks):
         self.deleted = []
         if self._preview:
             return
+        finished = {id(resource) for resource in self._done}
+        self._done = [resource for resource in self.resources if id(resource) in finished]  # registration order
         done = {resource.key for resource in self._done}
         left = [resource for resource in self.state if resource.key not in done]
         if failed:

@@ -71,7 +71,12 @@ def test_cleanup_types_match_the_rules() -> None:
     types = {name: prop.get("type") for name, prop in CLEANUP["inputProperties"].items()}
     assert types == {"repository_name": "string", "registry_id": "string", "keep_tags": "array",
                      "keep_last": "integer", "older_than": "string", "untagged_only": "boolean",
-                     "delete_all": "boolean", "dry_run": "boolean", "concurrency": "integer", "timeout": "number"}
+                     "delete_all": "boolean", "dry_run": "boolean", "concurrency": "integer", "timeout": "number",
+                     "recursive": "boolean", "keep_tag_prefixes": "array", "delete_tags_matching": "array",
+                     "tag_match_mode": "string", "keep_rules": "array"}
+    keep_rule = SCHEMA["types"]["yc-registry:index:KeepRule"]["properties"]
+    assert {name: prop["type"] for name, prop in keep_rule.items()} == {"tag_pattern": "string",
+                                                                         "keep_last": "integer"}
     assert CLEANUP["properties"]["candidate_ids"]["items"] == {"type": "string"}
     assert "destroy" in CLEANUP["description"] and "replaces" in CLEANUP["description"]
 

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..backend import ImageBackend
 from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, InvalidArgumentError,
@@ -29,7 +29,7 @@ from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededEr
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
-from .rules import CleanupRules, Selection, is_protected, select
+from .rules import CleanupRules, KeepRule, Selection, is_protected, select
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +213,9 @@ class _Run:
     def list_scope(self) -> list[ImageInfo]:
         """The whole scope, retrying transient failures like a delete would; a scope that is gone holds nothing."""
         def listing() -> list[ImageInfo]:
-            return list(self.backend.list_images(repository_name=self.rules.repository_name,
-                                                 registry_id=self.rules.registry_id, page_size=LIST_PAGE_SIZE,
+            where = self.rules.listing
+            return list(self.backend.list_images(repository_name=where["repository_name"],
+                                                 registry_id=where["registry_id"], page_size=LIST_PAGE_SIZE,
                                                  timeout=self._time_left()))
         attempt = 0
         while True:
@@ -325,7 +326,7 @@ class _Run:
         """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
-            reason = is_protected(fresh, self.rules, self.now)
+            reason = is_protected(fresh, self.rules, self.now, listed=image)
             if reason:
                 return "skipped", f"now protected: {reason}"
             remaining = self.remaining()
@@ -426,15 +427,22 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
                    registry_id: str | None = None,
                    keep_tags: Sequence[str] | None = None, keep_last: int = 0, older_than: str | None = None,
                    untagged_only: bool = False, delete_all: bool = False, dry_run: bool = False,
-                   concurrency: int | None = None, timeout: float | None = None, now: datetime | None = None,
+                   concurrency: int | None = None, timeout: float | None = None,
+                   keep_tag_prefixes: Sequence[str] | None = None, delete_tags_matching: Sequence[str] | None = None,
+                   tag_match_mode: str = "any", keep_rules: Sequence[KeepRule | Mapping[str, Any]] | None = None,
+                   recursive: bool = False, now: datetime | None = None,
                    progress: ProgressCallback | None = None, raise_on_failure: bool = True) -> CleanupReport:
     """The cleanup as a plain function for scripts and CI; raises CleanupFailedError unless everything went.
 
-    Without ``backend`` a RegistryClient is made from the environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
+    The rules are :class:`~yc_registry_provider.cleanup.rules.CleanupRules`' (tag patterns match whole tags:
+    ``v1\\..*`` keeps ``v1.0.0``, ``v1`` only ``v1``). Without ``backend`` a RegistryClient is made from the
+    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
     """
     rules = CleanupRules(repository_name=repository_name, registry_id=registry_id, keep_tags=keep_tags,
                          keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
-                         delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
+                         delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
+                         keep_tag_prefixes=keep_tag_prefixes, delete_tags_matching=delete_tags_matching,
+                         tag_match_mode=tag_match_mode, keep_rules=keep_rules, recursive=recursive)
     if backend is None:
         from ..client import RegistryClient  # the gRPC client only when the caller did not bring a backend
 

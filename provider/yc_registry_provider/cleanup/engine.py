@@ -192,6 +192,7 @@ class _Run:
         self.done = 0
         self.typical_delete: float | None = None  # moving average of a delete's duration, seconds
         self.every = 1
+        self.progress_every: int | None = None  # a progress event every N images (default: about every tenth)
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -369,7 +370,7 @@ class _Run:
         report.selected = selection.selected_ids
         report.selected_count = len(selection.selected)
         report.protected_count = len(selection.protected)
-        self.every = max(1, min(100, -(-report.selected_count // 10)))
+        self.every = self.progress_every or max(1, min(100, -(-report.selected_count // 10)))
         verb = "would delete" if self.rules.dry_run else "deleting"
         self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
                            f"{report.protected_count} kept by the rules")
@@ -405,12 +406,19 @@ def _moment(now: object) -> datetime:
 
 
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
-                progress: ProgressCallback | None = None) -> CleanupReport:
-    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``)."""
+                progress: ProgressCallback | None = None, progress_every: int | None = None) -> CleanupReport:
+    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``).
+
+    ``progress_every`` (images) sets how often a progress event is sent: 1 for a progress bar; default about
+    every tenth of the selection, at most every 100."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
+    if progress_every is not None and (isinstance(progress_every, bool) or not isinstance(progress_every, int)
+                                       or progress_every < 1):
+        raise InvalidArgumentError("progress_every", "must be a whole number of images, 1 or more", progress_every)
     started = time.monotonic()
     run = _Run(backend, rules, _moment(now), progress or log_progress, started)
+    run.progress_every = progress_every
     selection = select(run.list_scope(), rules, run.now)
     return run.execute(selection)
 

@@ -29,6 +29,7 @@ from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededEr
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
+from .pacing import OperationPacer
 from .rules import CleanupRules, KeepRule, Selection, is_protected, select
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ ENGINE_RETRY = RetryPolicy(initial_backoff=0.2, max_backoff=5.0, multiplier=2.0,
 """Backoff of the engine's per-image retries. Deletes are sent once by the client (no hidden retries), so every
 retry comes back through the re-read and re-check; reads keep the client's own retries as well."""
 LIST_PAGE_SIZE = 1000
+RECHECK_MAX_AGE = 1.0
+"""Seconds a re-read may be old when its Delete is sent; an older one (a long wait for a slot) is made again."""
 PREVIEW_IDS = 10
 
 
@@ -173,6 +176,13 @@ class _AdaptiveLimit:
             return cut
 
 
+@dataclass
+class _Slot:
+    """Whether one attempt holds a delete slot of the adaptive limit (released by whoever took it)."""
+
+    held: bool = False
+
+
 class _Run:
     """One execution of a cleanup: shared state of the worker threads."""
 
@@ -191,6 +201,7 @@ class _Run:
         self.limit = _AdaptiveLimit(rules.effective_concurrency)
         self.done = 0
         self.typical_delete: float | None = None  # moving average of a delete's duration, seconds
+        self.pacer = OperationPacer()  # when to poll a delete's Operation first, learned in this run
         self.every = 1
         self.progress_every: int | None = None  # a progress event every N images (default: about every tenth)
 
@@ -272,19 +283,20 @@ class _Run:
         """Re-check and delete one image, retrying transient trouble with backoff within the deadline."""
         attempt = 0
         while True:
-            if self.expired() or not self.limit.acquire(self.deadline, self.stop):
+            if self.expired() or self.stop.is_set():
                 self._not_started(image.id)
                 return
             throttled = False
+            slot = _Slot()
             try:
-                outcome, detail = self._delete_once(image)
+                outcome, detail = self._delete_once(image, slot)
             except TransientError as exc:
                 throttled = isinstance(exc, ThrottledError)
                 outcome, detail = "retry", f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - one image's trouble must not end the others
                 outcome, detail = "failed", self._classify(exc)
             finally:
-                cut = self.limit.release(throttled=throttled)
+                cut = self.limit.release(throttled=throttled) if slot.held else None
             if cut is not None:
                 self.emit("throttled", f"cleanup of {self.report.scope}: throttled by the registry, "
                                        f"lowering concurrency to {cut}")
@@ -323,18 +335,35 @@ class _Run:
             self.report.timed_out = True
         self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
 
-    def _delete_once(self, image: ImageInfo) -> tuple[str, str]:
-        """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
+    def _recheck(self, image: ImageInfo) -> str | None:
+        """Re-read the image and say why it is protected now (None: it may go)."""
+        fresh = self.backend.get_image(image.id, timeout=self._time_left())
+        return is_protected(fresh, self.rules, self.now, listed=image)
+
+    def _delete_once(self, image: ImageInfo, slot: "_Slot") -> tuple[str, str]:
+        """Re-read, re-check, take a delete slot, then send one Delete (no hidden retries: a retry comes back
+        here and re-checks). The re-read runs before the slot is taken, so it overlaps the deletes in flight;
+        one older than RECHECK_MAX_AGE by the time a slot is free is made again."""
         try:
-            fresh = self.backend.get_image(image.id, timeout=self._time_left())
-            reason = is_protected(fresh, self.rules, self.now, listed=image)
+            reason = self._recheck(image)
+            checked = time.monotonic()
             if reason:
                 return "skipped", f"now protected: {reason}"
+            if not self.limit.acquire(self.deadline, self.stop):
+                return "not_attempted", ""
+            slot.held = True
+            if time.monotonic() - checked > RECHECK_MAX_AGE:
+                reason = self._recheck(image)
+                if reason:
+                    return "skipped", f"now protected: {reason}"
             remaining = self.remaining()
             if remaining is not None and remaining <= (self.typical_delete or 0.0):
                 return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
             began = time.monotonic()
-            result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False)
+            first_poll = self.pacer.first_poll()
+            result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False,
+                                               first_poll=first_poll)
+            self.pacer.observe(first_poll, result)
         except NotFoundError:
             return "already_gone", ""
         except DeadlineExceededError as exc:
@@ -375,7 +404,8 @@ class _Run:
         self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
                            f"{report.protected_count} kept by the rules")
         if not self.rules.dry_run and selection.selected:
-            workers = min(self.limit.maximum, len(selection.selected))
+            # twice the slots: while `maximum` deletes are in flight, as many workers re-read the next images
+            workers = min(2 * self.limit.maximum, len(selection.selected))
             pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup")
             try:
                 for future in [pool.submit(self.process, image) for image in selection.selected]:

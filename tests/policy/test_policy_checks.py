@@ -320,3 +320,20 @@ def test_cleanup_peer_rules_are_keep_rules(by_name):
     assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_tag_prefixes": ["v"]}) == []
     [msg] = checks.check_cleanup_keep_rule({"repository_name": "r"})
     assert "keep_tag_prefixes" in msg and "keep_rules" in msg and r"v1\..*" in msg
+    # the native plugin's camelCase names, nested ones included, decide the same
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r", "keepRules": [{"tagPattern": "v.*",
+                                                                                 "keepLast": 2}]}) == []
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r", "keepRules": [{"tagPattern": "v.*",
+                                                                                 "keepLast": 0}]}) != []
+
+
+def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
+    # given the native plugin's camelCase names for the same cleanup and image
+    cleanup = {"repositoryName": "crp1/app", "deleteAll": True}
+    kept = {"repositoryName": "crp1/app", "deleteAll": True, "keepTags": ["release-.*"]}
+    image = {"repositoryName": "crp1/app", "tag": "latest", "compressedSize": 2 * 1024 ** 3}
+    # then the checks decide as they do for the snake_case names
+    assert checks.check_cleanup_keep_rule(cleanup) == checks.check_cleanup_keep_rule(
+        {"repository_name": "crp1/app", "delete_all": True}) != []
+    assert checks.check_cleanup_keep_rule(kept) == []
+    assert checks.check_max_compressed_size(image) != []

@@ -202,3 +202,20 @@ def test_a_terminal_sees_a_progress_bar(server: FakeServer, model: FakeModel) ->
     text = seen.decode()
     assert "\r[" in text and "] 2/5 done" in text and "[" + "#" * 30 + "] 5/5 done" in text
     assert "deleted 5" in text and not model.images.keys() & set(ids_in(model, APP))
+
+
+def test_list_writes_each_page_before_asking_for_the_next(server: FakeServer, model: FakeModel) -> None:
+    # given slow List calls and pages of one image
+    model.knobs.latency = 0.3
+    process = subprocess.Popen([script(), "images", "list", "--repository", APP, "--page-size", "1", "--format",
+                                "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env_for(server))
+    assert process.stdout is not None
+    header, first = process.stdout.readline(), process.stdout.readline()
+    # then the first image is out while most pages are still to be fetched
+    calls_when_first_row_came = model.calls["ImageService.List"]
+    rest = process.stdout.read()
+    assert process.wait(60) == 0
+    assert header.startswith("id,name") and first.startswith("crpi")
+    assert calls_when_first_row_came <= 2 < model.calls["ImageService.List"] == 5
+    assert len(rest.splitlines()) == 4

@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 
 import grpc
-from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
+from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
@@ -26,13 +26,17 @@ from .retry import DEFAULT_RETRY, RetryPolicy, is_retryable
 
 log = logging.getLogger(__name__)
 
-SERVICE_IDS = {"image": "container-registry", "operation": "operation", "iam": "iam"}
+SERVICE_IDS = {"image": "container-registry", "registry": "container-registry", "operation": "operation",
+               "iam": "iam"}
 _STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
     "image": image_service_pb2_grpc.ImageServiceStub,
+    "registry": registry_service_pb2_grpc.RegistryServiceStub,
     "operation": operation_service_pb2_grpc.OperationServiceStub,
     "iam": iam_token_service_pb2_grpc.IamTokenServiceStub,
 }
 DISCOVERY_TIMEOUT = 15.0
+RetryNotice = Callable[[str], None]
+"""Told, while a call is being retried, one line for the user (the front door passes it on: engine log, stderr)."""
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
 
 
@@ -93,8 +97,9 @@ class Transport:
 
     def __init__(self, settings: Settings, *, retry: RetryPolicy = DEFAULT_RETRY, call_timeout: float = 30.0,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 root_certificates: bytes | None = None) -> None:
+                 root_certificates: bytes | None = None, on_retry: RetryNotice | None = None) -> None:
         self.settings = settings
+        self.on_retry = on_retry
         self._root_certificates = root_certificates
         self.retry = retry
         self.call_timeout = call_timeout
@@ -182,6 +187,7 @@ class Transport:
         if deadline is not None:
             budget_end = min(budget_end, deadline)
         attempt = 0
+        noticed = float("-inf")
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 raise errors.DeadlineExceededError(
@@ -191,7 +197,7 @@ class Transport:
             rpc = getattr(self.stub(service), method)  # looked up per attempt: raises if closed meanwhile
             metadata: list[tuple[str, str]] = []
             if auth:
-                metadata.append(("authorization", f"Bearer {self.tokens.get(deadline)}"))
+                metadata.append(("authorization", f"Bearer {self.tokens.get(budget_end)}"))
             if idempotency_key:
                 metadata.append(("idempotency-key", idempotency_key))
             timeout = max(0.001, min(self.call_timeout, budget_end - time.monotonic()))
@@ -208,11 +214,27 @@ class Transport:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
                 if is_retryable(code, read=read) and attempt < policy.max_attempts:
                     pause = policy.backoff(attempt, self._rng)
-                    if time.monotonic() + pause < budget_end:
+                    now = time.monotonic()
+                    if now + pause < budget_end:
                         log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
+                        if now - noticed >= policy.notice_every:
+                            noticed = now
+                            self._notify(f"{action} for {_subject(image_id, operation_id)}: {code} on attempt "
+                                         f"{attempt} of at most {policy.max_attempts}; retrying for up to "
+                                         f"{budget_end - now:.0f} s more")
                         self._sleep(pause)
                         continue
                 raise self._mapped(exc, action, ids, attempt, read=read) from None
+
+    def _notify(self, message: str) -> None:
+        """A retry notice to the user through ``on_retry`` (else the Python logger); its failure is not fatal."""
+        if self.on_retry is None:
+            log.warning("%s", message)
+            return
+        try:
+            self.on_retry(message)
+        except Exception:  # noqa: BLE001 - a broken notice must not break the call
+            log.exception("retry notice callback failed")
 
     def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int, *,
                 read: bool = True) -> errors.RegistryError:
@@ -234,4 +256,4 @@ class Transport:
             self._stubs.clear()
 
 
-__all__ = ["Transport", "map_rpc_error"]
+__all__ = ["RetryNotice", "Transport", "map_rpc_error"]

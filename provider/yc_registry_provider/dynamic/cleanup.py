@@ -33,7 +33,7 @@ PREFIX = "yc-registry ImageCleanup: "
 def report_progress(event: ProgressEvent) -> None:
     """Send one progress event to the user (stderr of the plugin -> the CLI) and to Python logging."""
     text = PREFIX + event.message
-    if event.kind == "throttled":
+    if event.kind in ("throttled", "retrying"):
         log.warning("%s", event.message)
         pulumi.log.warn(text)
     else:
@@ -74,7 +74,7 @@ class ImageCleanupProvider(ResourceProvider):
             return UpdateResult(rules.update(backend, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        with _config.client() as backend:
+        with _config.client(on_retry=lambda message: report_progress(ProgressEvent("retrying", message))) as backend:
             rules.delete(backend, props, progress=report_progress)
 
 

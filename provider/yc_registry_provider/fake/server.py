@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
+from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
@@ -23,6 +23,7 @@ from yc_registry_provider.fake.servicers import (
     IamTokenServicer,
     ImageServicer,
     OperationServicer,
+    RegistryServicer,
 )
 
 MAX_WORKERS = 32
@@ -60,6 +61,9 @@ def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer,
                      pool: futures.ThreadPoolExecutor) -> grpc.Server:
     server = grpc.server(pool)
     image_service_pb2_grpc.add_ImageServiceServicer_to_server(ImageServicer(model), server)
+    # only Get and List are faked: the generated base answers UNIMPLEMENTED for the rest (abstract in the stubs)
+    registry_service_pb2_grpc.add_RegistryServiceServicer_to_server(
+        RegistryServicer(model), server)  # type: ignore[abstract]
     operation_service_pb2_grpc.add_OperationServiceServicer_to_server(OperationServicer(model), server)
     api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
     iam_token_service_pb2_grpc.add_IamTokenServiceServicer_to_server(IamTokenServicer(model), server)

@@ -153,22 +153,24 @@ class YcRegistryProvider(Provider):
         self.progress_interval = float(os.environ.get(PROGRESS_INTERVAL_ENV) or DEFAULT_PROGRESS_INTERVAL)
 
     # -- plumbing ---------------------------------------------------------------------------------------------
-    def backend(self) -> ImageBackend:
-        """A fresh backend from the configured settings, then YC_* environment; close it after use."""
+    def backend(self, on_retry: Callable[[str], None] | None = None) -> ImageBackend:
+        """A fresh backend from the configured settings, then YC_* environment; close it after use. Retry notices
+        go to ``on_retry`` (default: a warning in the engine's log)."""
         if self._backend_factory is not None:
             return self._backend_factory(dict(self._config))
-        return RegistryClient(resolve_settings({}, self._config, os.environ))
+        notice = on_retry or (lambda message: self.engine_log.log(engine_pb2.WARNING, f"yc-registry: {message}"))
+        return RegistryClient(resolve_settings({}, self._config, os.environ), on_retry=notice)
 
-    def _with_backend(self, work: Callable[[ImageBackend], T]) -> T:
-        backend = self.backend()
+    def _with_backend(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
+        backend = self.backend(on_retry)
         try:
             return work(backend)
         finally:
             backend.close()
 
-    async def _call(self, work: Callable[[ImageBackend], T]) -> T:
+    async def _call(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
         """Run blocking backend work in a thread, off the server's event loop."""
-        return await asyncio.to_thread(self._with_backend, work)
+        return await asyncio.to_thread(self._with_backend, work, on_retry)
 
     async def _info(self, message: str, urn: str = "", ephemeral: bool = False) -> None:
         await asyncio.to_thread(self.engine_log.info, message, urn, ephemeral)
@@ -385,10 +387,11 @@ class YcRegistryProvider(Provider):
         engine_log = self.engine_log
 
         def progress(event: ProgressEvent) -> None:  # called from the cleanup's worker threads
-            severity = engine_pb2.WARNING if event.kind == "throttled" else engine_pb2.INFO
+            severity = engine_pb2.WARNING if event.kind in ("throttled", "retrying") else engine_pb2.INFO
             engine_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
 
-        await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress))
+        await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress),
+                         on_retry=lambda message: progress(ProgressEvent("retrying", message)))
 
 
 __all__ = ["EngineLog", "YcRegistryProvider", "from_plain", "plain_map", "property_map", "to_plain"]

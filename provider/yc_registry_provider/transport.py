@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from typing import Any, Callable
@@ -90,6 +91,19 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
             f"{action} for {subject} failed with {code} after {attempts} attempt(s){said}; "
             "the service is unreachable or slow: try again later", code=code, attempts=attempts, **ids)
     return errors.ApiError(f"{action} for {subject} failed with {code}{said}", code=code, **ids)
+
+
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)\S+")
+_IAM_TOKEN_RE = re.compile(r"t1\.[A-Za-z0-9_\-.~+/=]{8,}")
+
+
+def redact(details: str, *secrets: str | None) -> str:
+    """An error's details without credentials: the given secrets, any bearer value, anything like an IAM token
+    (a server may echo the request's authorization header back)."""
+    for secret in secrets:
+        if secret:
+            details = details.replace(secret, "***")
+    return _IAM_TOKEN_RE.sub("***", _BEARER_RE.sub(r"\1***", details))
 
 
 class Transport:
@@ -196,8 +210,9 @@ class Transport:
             attempt += 1
             rpc = getattr(self.stub(service), method)  # looked up per attempt: raises if closed meanwhile
             metadata: list[tuple[str, str]] = []
-            if auth:
-                metadata.append(("authorization", f"Bearer {self.tokens.get(budget_end)}"))
+            bearer = self.tokens.get(budget_end) if auth else None
+            if bearer is not None:
+                metadata.append(("authorization", f"Bearer {bearer}"))
             if idempotency_key:
                 metadata.append(("idempotency-key", idempotency_key))
             timeout = max(0.001, min(self.call_timeout, budget_end - time.monotonic()))
@@ -212,6 +227,8 @@ class Transport:
                     f"({exc})") from None
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
+                if code == "UNAUTHENTICATED" and bearer is not None:
+                    self.tokens.forget(bearer)  # an exchanged token the cloud no longer takes: fetch anew next time
                 if is_retryable(code, read=read) and attempt < policy.max_attempts:
                     pause = policy.backoff(attempt, self._rng)
                     now = time.monotonic()
@@ -239,10 +256,8 @@ class Transport:
     def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int, *,
                 read: bool = True) -> errors.RegistryError:
         code = exc.code().name if exc.code() is not None else "UNKNOWN"
-        details = exc.details() or ""
-        token = self.settings.token.reveal() if self.settings.token else None
-        if token and token in details:
-            details = details.replace(token, "***")
+        details = redact(exc.details() or "", self.settings.token.reveal() if self.settings.token else None,
+                         self.tokens.current())
         return map_rpc_error(code, details, action=action, read=read, attempts=attempts,
                              source=self.settings.source, **ids)
 
@@ -256,4 +271,4 @@ class Transport:
             self._stubs.clear()
 
 
-__all__ = ["RetryNotice", "Transport", "map_rpc_error"]
+__all__ = ["RetryNotice", "Transport", "map_rpc_error", "redact"]

@@ -8,20 +8,27 @@ project exception in `map_rpc_error`, and nowhere else.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 from typing import Any, Callable
 
-import grpc
+# gRPC's C core prints its own lines (a failed TLS handshake, say) to stderr unless told otherwise; the setting is
+# read once, when the core starts, so it only helps in processes where no channel exists yet. Set by the user wins.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+import grpc  # noqa: E402
 from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
 
 from . import errors
-from .config import Settings
+from .config import Settings, is_loopback, split_host
 from .credentials import token_cache
 from .retry import DEFAULT_RETRY, RetryPolicy, is_retryable
 
@@ -39,6 +46,40 @@ DISCOVERY_TIMEOUT = 15.0
 RetryNotice = Callable[[str], None]
 """Told, while a call is being retried, one line for the user (the front door passes it on: engine log, stderr)."""
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
+_HANDSHAKE_MARKERS = ("handshake failed", "wrong_version_number", "ssl_error_ssl")
+PROBE_TIMEOUT = 2.0
+PLAINTEXT_HINT = "set YC_PLAINTEXT=1 (or yandex:plaintext true) for the embedded fake or another plaintext server"
+
+
+def tls_refused(address: str, reason: str) -> errors.ConfigurationError:
+    """The endpoint does not speak TLS: the error, with the hint for the embedded fake."""
+    return errors.ConfigurationError(
+        f"the TLS handshake with {address} failed ({reason}): it does not seem to serve TLS; {PLAINTEXT_HINT}")
+
+
+def probe_tls(address: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """Raise ConfigurationError when a loopback endpoint answers a TLS hello with something that is not TLS.
+
+    Asked once before the first secure channel to a loopback address (where a plaintext fake is the likely
+    cause): the answer comes in milliseconds and gRPC never gets to log its own handshake failures. Anything
+    else (refused, slow, a certificate we do not trust) is left for the gRPC call to report.
+    """
+    host = split_host(address)
+    try:
+        port = int(address.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                return
+    except ssl.SSLError as exc:
+        raise tls_refused(address, exc.reason or type(exc).__name__) from None
+    except OSError:
+        return
 
 
 def _subject(image_id: str | None, operation_id: str | None) -> str:
@@ -86,6 +127,8 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
             f"{action} for {subject} ran out of time{said}; the cloud may have accepted it: check whether "
             "it happened (for a delete: does the image still exist?) before running it again", image_id=image_id,
             operation_id=operation_id)
+    if code == "UNAVAILABLE" and any(m in details.lower() for m in _HANDSHAKE_MARKERS):
+        return tls_refused(f"the endpoint of {action}", details)
     if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return errors.UnavailableError(
             f"{action} for {subject} failed with {code} after {attempts} attempt(s){said}; "
@@ -141,6 +184,8 @@ class Transport:
                 if self.settings.plaintext:
                     channel = grpc.insecure_channel(address, options=options)
                 else:
+                    if is_loopback(split_host(address)):
+                        probe_tls(address)
                     credentials = grpc.ssl_channel_credentials(root_certificates=self._root_certificates)
                     channel = grpc.secure_channel(address, credentials, options=options)
                 self._channels[address] = channel
@@ -229,7 +274,8 @@ class Transport:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
                 if code == "UNAUTHENTICATED" and bearer is not None:
                     self.tokens.forget(bearer)  # an exchanged token the cloud no longer takes: fetch anew next time
-                if is_retryable(code, read=read) and attempt < policy.max_attempts:
+                handshake = any(m in (exc.details() or "").lower() for m in _HANDSHAKE_MARKERS)
+                if not handshake and is_retryable(code, read=read) and attempt < policy.max_attempts:
                     pause = policy.backoff(attempt, self._rng)
                     now = time.monotonic()
                     if now + pause < budget_end:

@@ -378,7 +378,6 @@ class FakeModel:
                 every = self.knobs.unavailable_every
                 failing = every > 0 and self._guarded_calls % every == 0
             latency = self.knobs.latency
-            injected = self.knobs.failing_calls.get(method)
         if latency > 0:
             with self._lock:
                 self._in_latency += 1
@@ -388,10 +387,15 @@ class FakeModel:
             finally:
                 with self._lock:
                     self._in_latency -= 1
-        if injected:
-            raise FakeError(injected, f"{method}: injected {injected} (failing_calls knob)")
         if failing:
             raise FakeError("UNAVAILABLE", f"{method}: injected UNAVAILABLE (unavailable_every knob)")
+
+    def injected_failure(self, method: str) -> None:
+        """Answer the status the ``failing_calls`` knob gives this method, if any (after authentication)."""
+        with self._lock:
+            injected = self.knobs.failing_calls.get(method)
+        if injected:
+            raise FakeError(injected, f"{method}: injected {injected} (failing_calls knob)")
 
     def error_details(self, error: FakeError, authorization: str | None) -> str:
         """The details of an error status; with ``echo_bearer_token`` they repeat the request's credentials."""

@@ -49,6 +49,7 @@ def _guarded(method: str, *, auth: bool = True) -> Callable[[Callable[..., _R]],
                 model.begin_call(method)
                 if auth:
                     model.authenticate(authorization)
+                model.injected_failure(method)
                 return handler(self, request, context)
             except FakeError as error:
                 context.abort(getattr(grpc.StatusCode, error.code), model.error_details(error, authorization))

@@ -243,6 +243,8 @@ class YcRegistryProvider(Provider):
             inputs = image_rules.normalize_inputs(news) if not failures else news
         elif request.type == CLEANUP_TOKEN:
             failures = cleanup_rules.check(news)
+            if not failures:  # a registry or repository that does not exist fails the preview, naming it
+                failures = await self._call(lambda b: cleanup_rules.check_scope(b, news))
             inputs = cleanup_rules.normalize_inputs(news) if not failures else news
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
@@ -293,6 +295,7 @@ class YcRegistryProvider(Provider):
                 return CreateResponse(resource_id="", properties=property_map(self._cleanup_preview(props), secrets))
             resource_id, outs = await self._call(lambda b: cleanup_rules.create(b, props))
             await self._info(self._candidates_message(outs), request.urn)
+            await self._warn_if_nothing_selected(outs, request.urn)
             return CreateResponse(resource_id=resource_id, properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -323,6 +326,7 @@ class YcRegistryProvider(Provider):
                 return UpdateResponse(properties=property_map(self._cleanup_preview(news), secrets))
             outs = await self._call(lambda b: cleanup_rules.update(b, news))
             await self._info(self._candidates_message(outs), request.urn)
+            await self._warn_if_nothing_selected(outs, request.urn)
             return UpdateResponse(properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -367,6 +371,11 @@ class YcRegistryProvider(Provider):
         else:
             await self._info(f"deleted image {image_id} (operation {result.operation_id}, "
                              f"{time.monotonic() - started:.1f} s)", urn)
+
+    async def _warn_if_nothing_selected(self, outs: Mapping[str, Any], urn: str) -> None:
+        warning = cleanup_rules.nothing_selected(outs)
+        if warning:
+            await asyncio.to_thread(self.engine_log.log, engine_pb2.WARNING, warning, urn)
 
     @staticmethod
     def _candidates_message(outs: Mapping[str, Any]) -> str:

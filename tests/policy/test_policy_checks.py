@@ -299,3 +299,14 @@ def test_own_resources_do_not_trip_sunset(by_name):
     p = policies.container_registry_sunset()
     for r in by_name.values():
         assert run_resource(p, r["type"], plain_inputs(r)) == []
+
+
+def test_cleanup_emptying_a_whole_registry_passes_by_default_and_is_configurable():
+    """A registry_id scope with delete_all and no keep rule (the README's and examples/cleanup-on-destroy's
+    cleanup: a registry the stack deletes must be empty first) passes as shipped; a repository scope does not."""
+    p = policies.cleanup_needs_keep_rule()
+    registry_wide = {"registry_id": "crp123", "delete_all": True, "dry_run": False}
+    assert run_resource(p, sorted(checks.CLEANUP_TYPES)[0], registry_wide) == []
+    [msg] = run_resource(p, sorted(checks.CLEANUP_TYPES)[0], registry_wide, {"allowEmptyingRegistry": False})
+    assert "every image in registry crp123 would be deleted" in msg
+    assert run_resource(p, sorted(checks.CLEANUP_TYPES)[0], {"repository_name": "crp123/app", "delete_all": True})

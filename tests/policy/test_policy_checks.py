@@ -310,3 +310,15 @@ def test_cleanup_emptying_a_whole_registry_passes_by_default_and_is_configurable
     [msg] = run_resource(p, sorted(checks.CLEANUP_TYPES)[0], registry_wide, {"allowEmptyingRegistry": False})
     assert "every image in registry crp123 would be deleted" in msg
     assert run_resource(p, sorted(checks.CLEANUP_TYPES)[0], {"repository_name": "crp123/app", "delete_all": True})
+
+
+def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
+    # given the native plugin's camelCase names for the same cleanup and image
+    cleanup = {"repositoryName": "crp1/app", "deleteAll": True}
+    kept = {"repositoryName": "crp1/app", "deleteAll": True, "keepTags": ["release-.*"]}
+    image = {"repositoryName": "crp1/app", "tag": "latest", "compressedSize": 2 * 1024 ** 3}
+    # then the checks decide as they do for the snake_case names
+    assert checks.check_cleanup_keep_rule(cleanup) == checks.check_cleanup_keep_rule(
+        {"repository_name": "crp1/app", "delete_all": True}) != []
+    assert checks.check_cleanup_keep_rule(kept) == []
+    assert checks.check_max_compressed_size(image) != []

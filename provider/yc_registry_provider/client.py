@@ -32,6 +32,13 @@ def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
 
 
+def _scope_name(scope: validation.ListScope) -> str:
+    """"repository crp1/app", "registry crp1" or "folder b1g..." (what a listing is about, for messages)."""
+    if scope.repository_name:
+        return f"repository {scope.repository_name}"
+    return f"registry {scope.registry_id}" if scope.registry_id else f"folder {scope.folder_id}"
+
+
 @dataclass(frozen=True)
 class StartedDelete:
     """A sent Delete: the operation to wait for, or ``already_gone`` when the image did not exist."""
@@ -100,7 +107,7 @@ class RegistryClient:
                 repository_name=scope.repository_name, registry_id=scope.registry_id, folder_id=scope.folder_id,
                 filter=scope.filter, order_by=scope.order_by, page_size=size, page_token=token)
             response, _ = self.transport.call("image", "List", request, read=True, action="ImageService.List",
-                                              deadline=deadline)
+                                              deadline=deadline, scope=_scope_name(scope))
             for image in response.images:
                 yield image_from_proto(image)
                 given += 1
@@ -127,7 +134,8 @@ class RegistryClient:
         deadline = _deadline(timeout)
         try:
             found, _ = self.transport.call("registry", "Get", registry_service_pb2.GetRegistryRequest(
-                registry_id=registry), read=True, action="RegistryService.Get", deadline=deadline)
+                registry_id=registry), read=True, action="RegistryService.Get", deadline=deadline,
+                scope=f"registry {registry}")
         except errors.NotFoundError:
             raise errors.NotFoundError(
                 f"registry {registry} does not exist{self._folder_holds(deadline)}; check "
@@ -148,7 +156,7 @@ class RegistryClient:
         try:
             response, _ = self.transport.call("registry", "List", registry_service_pb2.ListRegistriesRequest(
                 folder_id=folder, page_size=MAX_PAGE_SIZE), read=True, action="RegistryService.List",
-                deadline=deadline)
+                deadline=deadline, scope=f"folder {folder}")
         except errors.RegistryError as exc:
             return f" in folder {folder} (its registries could not be listed: {type(exc).__name__})"
         held = ", ".join(f"{r.id} ({r.name})" for r in response.registries[:10]) or "none"

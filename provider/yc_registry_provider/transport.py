@@ -82,14 +82,17 @@ def probe_tls(address: str, timeout: float = PROBE_TIMEOUT) -> None:
         return
 
 
-def _subject(image_id: str | None, operation_id: str | None) -> str:
-    return f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
+def _subject(image_id: str | None, operation_id: str | None, scope: str | None = None) -> str:
+    if image_id:
+        return f"image {image_id}"
+    return f"operation {operation_id}" if operation_id else (scope or "the request")
 
 
 def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, image_id: str | None = None,
-                  operation_id: str | None = None, attempts: int = 1, source: str = "") -> errors.RegistryError:
-    """Turn a gRPC status into the project's exception for that kind, naming the image or operation."""
-    subject = _subject(image_id, operation_id)
+                  operation_id: str | None = None, attempts: int = 1, source: str = "",
+                  scope: str | None = None) -> errors.RegistryError:
+    """Turn a gRPC status into the project's exception for that kind, naming the image, operation or scope."""
+    subject = _subject(image_id, operation_id, scope)
     ids = {"image_id": image_id, "operation_id": operation_id}
     said = f": {details}" if details else ""
     if code == "NOT_FOUND":
@@ -234,11 +237,12 @@ class Transport:
     def call(self, service: str, method: str, request: Any, *, read: bool, action: str,
              image_id: str | None = None, operation_id: str | None = None, idempotency_key: str | None = None,
              deadline: float | None = None, auth: bool = True,
-             retry: RetryPolicy | None = None) -> tuple[Any, dict[str, str]]:
+             retry: RetryPolicy | None = None, scope: str | None = None) -> tuple[Any, dict[str, str]]:
         """Make one logical call (retrying transient failures); returns the response and its metadata.
 
         ``deadline`` (time.monotonic) bounds the call and its retries: once it has passed, nothing is sent.
         ``retry`` overrides the transport's policy for this call (max_attempts=1: send once).
+        ``scope`` names what a call without an image or operation is about ("registry crp1"), for messages.
         """
         policy = retry or self.retry
         ids = {"image_id": image_id, "operation_id": operation_id}
@@ -250,7 +254,7 @@ class Transport:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 raise errors.DeadlineExceededError(
-                    f"{action} for {_subject(image_id, operation_id)} was not sent: the time allowed for it "
+                    f"{action} for {_subject(image_id, operation_id, scope)} was not sent: the time allowed for it "
                     "had run out; raise the timeout and run again", sent=False, **ids)
             attempt += 1
             rpc = getattr(self.stub(service), method)  # looked up per attempt: raises if closed meanwhile
@@ -268,7 +272,7 @@ class Transport:
                 return response, headers
             except ValueError as exc:  # grpc: "Cannot invoke RPC on closed channel!"
                 raise errors.ConfigurationError(
-                    f"{action} for {_subject(image_id, operation_id)} was not sent: the client was closed "
+                    f"{action} for {_subject(image_id, operation_id, scope)} was not sent: the client was closed "
                     f"({exc})") from None
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
@@ -282,12 +286,12 @@ class Transport:
                         log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
                         if now - noticed >= policy.notice_every:
                             noticed = now
-                            self._notify(f"{action} for {_subject(image_id, operation_id)}: {code} on attempt "
+                            self._notify(f"{action} for {_subject(image_id, operation_id, scope)}: {code} on attempt "
                                          f"{attempt} of at most {policy.max_attempts}; retrying for up to "
                                          f"{budget_end - now:.0f} s more")
                         self._sleep(pause)
                         continue
-                raise self._mapped(exc, action, ids, attempt, read=read) from None
+                raise self._mapped(exc, action, ids, attempt, read=read, scope=scope) from None
 
     def _notify(self, message: str) -> None:
         """A retry notice to the user through ``on_retry`` (else the Python logger); its failure is not fatal."""
@@ -300,12 +304,12 @@ class Transport:
             log.exception("retry notice callback failed")
 
     def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int, *,
-                read: bool = True) -> errors.RegistryError:
+                read: bool = True, scope: str | None = None) -> errors.RegistryError:
         code = exc.code().name if exc.code() is not None else "UNKNOWN"
         details = redact(exc.details() or "", self.settings.token.reveal() if self.settings.token else None,
                          self.tokens.current())
         return map_rpc_error(code, details, action=action, read=read, attempts=attempts,
-                             source=self.settings.source, **ids)
+                             source=self.settings.source, scope=scope, **ids)
 
     def close(self) -> None:
         """Close every channel; the transport refuses calls from now on (idempotent)."""

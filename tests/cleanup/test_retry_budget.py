@@ -46,6 +46,7 @@ def test_a_listing_that_stays_unavailable_is_sent_once_per_client_attempt_not_ag
     # then List was sent exactly the client's attempts (no engine retries around them), the message says that
     assert model.calls["ImageService.List"] == QUICK.max_attempts
     assert f"after {QUICK.max_attempts} attempt(s)" in str(caught.value)
+    assert f"registry {REGISTRY}" in str(caught.value)  # names what it was listing
     assert notices, "a retry notice was given while it retried"
 
 

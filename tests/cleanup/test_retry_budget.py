@@ -57,9 +57,12 @@ def test_a_re_read_that_stays_unavailable_is_not_retried_again_and_stops_the_run
     with FakeServer(model) as server, client(server) as backend:
         report = run_cleanup(backend, CleanupRules(registry_id=REGISTRY, delete_all=True, concurrency=1),
                              progress=lambda _e: None)
-    # then the first image's re-read used one budget, the run stopped, nothing was deleted
-    assert model.calls["ImageService.Get"] == QUICK.max_attempts
-    assert list(report.failed) == ids[:1] and report.not_attempted == ids[1:]
+    # then each re-read used one client budget and no more (re-reads may overlap, so at most two ran), the run
+    # stopped, nothing was deleted
+    gets = model.calls["ImageService.Get"]
+    assert gets % QUICK.max_attempts == 0 and QUICK.max_attempts <= gets <= 2 * QUICK.max_attempts
+    assert ids[0] in report.failed and sorted([*report.failed, *report.not_attempted]) == sorted(ids)
+    assert len(report.failed) == gets // QUICK.max_attempts
     assert report.aborted and "unreachable" in report.aborted
     assert model.calls["ImageService.Delete"] == 0 and len(model.images) == 4
 

@@ -108,17 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace, err: TextIO) -> Any:
+    """A client from the flags, then YC_*; while a call is retried it says so on ``err``."""
     from ..client import RegistryClient  # the gRPC client only once the arguments are fine
+
+    def on_retry(message: str) -> None:
+        err.write(f"{PROG}: {message}\n")
+        err.flush()
 
     explicit = {"endpoint": args.endpoint, "plaintext": args.plaintext,
                 "service_account_key_file": args.service_account_key_file}
-    return RegistryClient.from_config({}, os.environ, **{k: v for k, v in explicit.items() if v is not None})
+    return RegistryClient.from_config({}, os.environ, on_retry=on_retry,
+                                      **{k: v for k, v in explicit.items() if v is not None})
 
 
 def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``images list``: stream the scope's images in the chosen format."""
-    with _client(args) as client:
+    with _client(args, err) as client:
         images = client.list_images(repository_name=args.repository, registry_id=args.registry,
                                     folder_id=args.folder, page_size=args.page_size)
         count = render.stream_images(images, args.format, out)
@@ -156,7 +162,7 @@ def whole_tag_notes(rules: CleanupRules, images: Sequence[ImageInfo]) -> list[st
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``cleanup``: the plan (dry run), or the deletes and their report (``--yes``)."""
     rules = cleanup_rules(args)  # bad rules fail here, before any client exists
-    with _client(args) as client:
+    with _client(args, err) as client:
         if not args.yes:
             where = rules.listing
             listed = list(client.list_images(repository_name=where["repository_name"],

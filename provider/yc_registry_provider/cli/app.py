@@ -128,10 +128,12 @@ def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         images = client.list_images(repository_name=args.repository, registry_id=args.registry,
                                     folder_id=args.folder, page_size=args.page_size)
         count = render.stream_images(images, args.format, out)
-    if count == 0:
-        scope = (f"repository {args.repository}" if args.repository else
-                 f"registry {args.registry}" if args.registry else f"folder {args.folder}")
-        err.write(f"{PROG}: no images in {scope} (it may not exist, or the account may not see it)\n")
+        if count == 0:
+            if args.repository or args.registry:  # a scope that does not exist is an error, as in the provider
+                client.check_scope(repository_name=args.repository, registry_id=args.registry)
+            scope = (f"repository {args.repository}" if args.repository else
+                     f"registry {args.registry}" if args.registry else f"folder {args.folder}")
+            err.write(f"{PROG}: no images in {scope}\n")
     return EXIT_OK
 
 
@@ -163,8 +165,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``cleanup``: the plan (dry run), or the deletes and their report (``--yes``)."""
     rules = cleanup_rules(args)  # bad rules fail here, before any client exists
     with _client(args, err) as client:
+        where = rules.listing  # a scope that does not exist fails here, as ImageCleanup's check does
+        client.check_scope(repository_name=where["repository_name"],
+                           registry_id=None if where["repository_name"] else where["registry_id"])
         if not args.yes:
-            where = rules.listing
             listed = list(client.list_images(repository_name=where["repository_name"],
                                              registry_id=where["registry_id"], page_size=1000,
                                              timeout=rules.timeout))
@@ -172,8 +176,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             by_id = {image.id: image for image in listed}
             out.write((render.plan_json if args.format == "json" else render.plan_text)(
                 rules.scope, selection, by_id) + "\n")
-            if not by_id:
-                err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
             for note in whole_tag_notes(rules, listed):
                 err.write(f"{PROG}: note: {note}\n")
             return EXIT_OK
@@ -183,7 +185,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None)
     out.write((render.report_json if args.format == "json" else render.report_text)(report) + "\n")
     if report.selected_count == 0 and report.protected_count == 0:
-        err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
+        err.write(f"{PROG}: no images in {rules.scope}\n")
     gone = report.ok and not report.skipped
     if not gone:
         err.write(f"{PROG}: {len(report.failed) + len(report.not_attempted) + len(report.skipped)} of "

@@ -152,7 +152,9 @@ def test_destroy_twice_is_a_no_op_the_second_time(fake_cloud: FakeCloud) -> None
 
 # -- failed runs ------------------------------------------------------------------------------------------
 def test_failed_runs_raise_their_error_without_future_tracebacks(fake_cloud: FakeCloud) -> None:
-    # given a program whose Image names no image, run 8 times in a fresh interpreter (as a user's test would)
+    # given a program whose Image names a tag no image carries, run 8 times in a fresh interpreter (as a user's
+    # test would)
+    add_image(fake_cloud.model, fake_cloud.registry_id, "app", tags=("v1",))
     script = textwrap.dedent(f"""
         from pulumi_yc_registry import Image
         from pulumi_yc_registry.testing import ExecutingMocks, run_program

@@ -10,15 +10,15 @@ from typing import Any, Callable, Iterator, Mapping
 
 from yandex.cloud.containerregistry.v1 import image_service_pb2
 
-from . import errors, validation
-from .backend import DeleteResult
-from .config import Settings, resolve_settings
-from .convert import image_from_proto
-from .limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
-from .models import ImageInfo
-from .operations import hinted_interval, wait_operation
-from .retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from .transport import Transport
+from .. import errors, validation
+from .base import DeleteResult
+from ..config import Settings, resolve_settings
+from ..convert import image_from_proto
+from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
+from ..models import ImageInfo
+from ..operations import hinted_interval, wait_operation
+from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
+from ..transport import Transport
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,8 @@ import time
 from typing import Any, Callable
 
 import grpc
+from yandex.cloud.cloudregistry.v1 import (artifact_service_pb2_grpc, migration_service_pb2_grpc,
+                                           registry_service_pb2_grpc)
 from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
@@ -26,24 +28,33 @@ from .retry import DEFAULT_RETRY, RetryPolicy, is_retryable
 
 log = logging.getLogger(__name__)
 
-SERVICE_IDS = {"image": "container-registry", "operation": "operation", "iam": "iam"}
+SERVICE_IDS = {"image": "container-registry", "operation": "operation", "iam": "iam",
+               "artifact": "cloud-registry", "cloud-registry": "cloud-registry", "migration": "cloud-registry"}
+# Stubs are built here on our own channels: yandexcloud 0.413's SDK.client() refuses the cloudregistry ones.
 _STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
     "image": image_service_pb2_grpc.ImageServiceStub,
+    "artifact": artifact_service_pb2_grpc.ArtifactServiceStub,
+    "cloud-registry": registry_service_pb2_grpc.RegistryServiceStub,
+    "migration": migration_service_pb2_grpc.MigrationServiceStub,
     "operation": operation_service_pb2_grpc.OperationServiceStub,
     "iam": iam_token_service_pb2_grpc.IamTokenServiceStub,
 }
 DISCOVERY_TIMEOUT = 15.0
+_CLOUD_REGISTRY_ACTIONS = ("ArtifactService.", "MigrationService.", "CloudRegistry.")
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
 
 
-def _subject(image_id: str | None, operation_id: str | None) -> str:
+def _subject(image_id: str | None, operation_id: str | None, subject: str | None = None) -> str:
+    if subject:
+        return subject  # e.g. "folder b1g..." or "registry crp...": what a Cloud Registry call is about
     return f"image {image_id}" if image_id else (f"operation {operation_id}" if operation_id else "the request")
 
 
 def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, image_id: str | None = None,
-                  operation_id: str | None = None, attempts: int = 1, source: str = "") -> errors.RegistryError:
-    """Turn a gRPC status into the project's exception for that kind, naming the image or operation."""
-    subject = _subject(image_id, operation_id)
+                  operation_id: str | None = None, attempts: int = 1, source: str = "",
+                  subject: str | None = None) -> errors.RegistryError:
+    """Turn a gRPC status into the project's exception for that kind, naming the image, operation or subject."""
+    subject = _subject(image_id, operation_id, subject)
     ids = {"image_id": image_id, "operation_id": operation_id}
     said = f": {details}" if details else ""
     if code == "NOT_FOUND":
@@ -61,6 +72,11 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
         # The wording of the real refusal is not documented; since the sunset a refused Delete is read-only mode.
         return errors.RegistryReadOnlyError(f"cannot delete {subject}: {errors.SUNSET_EXPLANATION}{said}",
                                             code=code, **ids)
+    if code == "PERMISSION_DENIED" and action.startswith(_CLOUD_REGISTRY_ACTIONS):
+        return errors.PermissionDeniedError(
+            f"{action} for {subject} was denied{said}; grant the account a Cloud Registry role on the folder "
+            "(cloud-registry.registries.migrationRunner to migrate, .migrationViewer to read its status, "
+            "cloud-registry.viewer to read artifacts, cloud-registry.admin to delete them)", code=code, **ids)
     if code == "PERMISSION_DENIED":
         hint = (f"; if the account does hold container-registry.images.pusher, the refusal is the sunset: "
                 f"{errors.SUNSET_EXPLANATION}") if deleting else ""
@@ -170,7 +186,7 @@ class Transport:
     def call(self, service: str, method: str, request: Any, *, read: bool, action: str,
              image_id: str | None = None, operation_id: str | None = None, idempotency_key: str | None = None,
              deadline: float | None = None, auth: bool = True,
-             retry: RetryPolicy | None = None) -> tuple[Any, dict[str, str]]:
+             retry: RetryPolicy | None = None, subject: str | None = None) -> tuple[Any, dict[str, str]]:
         """Make one logical call (retrying transient failures); returns the response and its metadata.
 
         ``deadline`` (time.monotonic) bounds the call and its retries: once it has passed, nothing is sent.
@@ -185,7 +201,7 @@ class Transport:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 raise errors.DeadlineExceededError(
-                    f"{action} for {_subject(image_id, operation_id)} was not sent: the time allowed for it "
+                    f"{action} for {_subject(image_id, operation_id, subject)} was not sent: the time allowed for it "
                     "had run out; raise the timeout and run again", sent=False, **ids)
             attempt += 1
             rpc = getattr(self.stub(service), method)  # looked up per attempt: raises if closed meanwhile
@@ -202,7 +218,7 @@ class Transport:
                 return response, headers
             except ValueError as exc:  # grpc: "Cannot invoke RPC on closed channel!"
                 raise errors.ConfigurationError(
-                    f"{action} for {_subject(image_id, operation_id)} was not sent: the client was closed "
+                    f"{action} for {_subject(image_id, operation_id, subject)} was not sent: the client was closed "
                     f"({exc})") from None
             except grpc.RpcError as exc:
                 code = exc.code().name if exc.code() is not None else "UNKNOWN"
@@ -212,17 +228,17 @@ class Transport:
                         log.debug("%s: %s, retry %d in %.2fs", action, code, attempt, pause)
                         self._sleep(pause)
                         continue
-                raise self._mapped(exc, action, ids, attempt, read=read) from None
+                raise self._mapped(exc, action, ids, attempt, read=read, subject=subject) from None
 
     def _mapped(self, exc: grpc.RpcError, action: str, ids: dict[str, Any], attempts: int, *,
-                read: bool = True) -> errors.RegistryError:
+                read: bool = True, subject: str | None = None) -> errors.RegistryError:
         code = exc.code().name if exc.code() is not None else "UNKNOWN"
         details = exc.details() or ""
         token = self.settings.token.reveal() if self.settings.token else None
         if token and token in details:
             details = details.replace(token, "***")
         return map_rpc_error(code, details, action=action, read=read, attempts=attempts,
-                             source=self.settings.source, **ids)
+                             source=self.settings.source, subject=subject, **ids)
 
     def close(self) -> None:
         """Close every channel; the transport refuses calls from now on (idempotent)."""

@@ -46,13 +46,16 @@ class StartedDelete:
 class RegistryClient:
     """Lists, reads and deletes images over gRPC; checks every input before any call goes out."""
 
+    service = "container-registry"
+
     def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
                  wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0,
-                 root_certificates: bytes | None = None) -> None:
+                 root_certificates: bytes | None = None, transport: Transport | None = None) -> None:
         self.settings = settings if settings is not None else resolve_settings()
         self.wait_policy = wait
-        self.transport = Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                   root_certificates=root_certificates)
+        self._owns_transport = transport is None  # a shared transport (backends/service.py) is closed by its owner
+        self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
+                                                root_certificates=root_certificates)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
@@ -67,7 +70,8 @@ class RegistryClient:
         self.close()
 
     def close(self) -> None:
-        self.transport.close()
+        if self._owns_transport:
+            self.transport.close()
 
     # -- reads ------------------------------------------------------------------------------------
     def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,

@@ -436,9 +436,9 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
                          keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
                          delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
     if backend is None:
-        from ..client import RegistryClient  # the gRPC client only when the caller did not bring a backend
+        from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 
-        with RegistryClient.from_config() as client:
+        with backend_from_config() as client:
             report = run_cleanup(client, rules, now=now, progress=progress)
     else:
         report = run_cleanup(backend, rules, now=now, progress=progress)

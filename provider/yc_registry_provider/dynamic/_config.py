@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..client import RegistryClient
+from ..backends.service import backend_from_config
 from ..config import _KEYS, CONFIG_NAMESPACES
 
 _lock = threading.Lock()
@@ -40,9 +40,10 @@ def clear() -> None:
         _store.clear()
 
 
-def client() -> RegistryClient:
-    """A fresh client from the stored config, then the environment; close it after use."""
-    return RegistryClient.from_config(snapshot())
+def client() -> Any:
+    """A fresh backend (the service ``yc-registry:service`` picks) from the stored config, then the environment;
+    close it after use."""
+    return backend_from_config(snapshot())
 
 
 __all__ = ["clear", "client", "config_keys", "snapshot", "store"]

@@ -31,7 +31,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from ..backend import ImageBackend
 from ..cleanup import ProgressEvent
-from ..client import RegistryClient
+from ..backends.service import open_backend
 from ..config import resolve_settings
 from ..errors import InvalidArgumentError, SelectionError
 from ..lifecycle import cleanup as cleanup_rules
@@ -157,7 +157,7 @@ class YcRegistryProvider(Provider):
         """A fresh backend from the configured settings, then YC_* environment; close it after use."""
         if self._backend_factory is not None:
             return self._backend_factory(dict(self._config))
-        return RegistryClient(resolve_settings({}, self._config, os.environ))
+        return open_backend(resolve_settings({}, self._config, os.environ))  # type: ignore[no-any-return]
 
     def _with_backend(self, work: Callable[[ImageBackend], T]) -> T:
         backend = self.backend()

@@ -40,6 +40,12 @@ CONFIG: dict[str, tuple[str, bool, str]] = {
                               "falls back to YC_SERVICE_ACCOUNT_KEY_FILE. Kept secret."),
     "folderId": ("string", False,
                  "Folder searched by lookups without a repository or registry; falls back to YC_FOLDER_ID."),
+    "service": ("string", False,
+                "Which service serves images: auto (default: Cloud Registry for a registry id it holds, else "
+                "Container Registry), container-registry or cloud-registry; falls back to YC_REGISTRY_SERVICE."),
+    "deleteWithHistory": ("boolean", False,
+                          "Cloud Registry deletes pass with_history (needed under an immutable-artifacts policy); "
+                          "falls back to YC_REGISTRY_DELETE_WITH_HISTORY."),
     "plaintext": ("boolean", False,
                   "Talk plaintext gRPC (only to a loopback endpoint such as a local fake registry); "
                   "falls back to YC_PLAINTEXT."),
@@ -67,6 +73,8 @@ IMAGE_FIELD_SPECS: dict[str, dict[str, Any]] = {
                                           "registry id)."},
     "uri": {**_STR, "description": "Pull reference by digest: cr.yandex/<name>@<digest>."},
     "tag_uris": {**_STR_LIST, "description": "Pull references by tag: cr.yandex/<name>:<tag> for every tag."},
+    "service": {**_STR, "description": "The service that served the image: container-registry or cloud-registry "
+                                       "(whose pull references are registry.yandexcloud.net/...)."},
 }
 
 IMAGE_INPUT_SPECS: dict[str, dict[str, Any]] = {

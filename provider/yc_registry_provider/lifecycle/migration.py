@@ -85,7 +85,7 @@ def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "folder_id": inputs.get("folder_id"),
         "disable_redirects": bool(inputs.get("disable_redirects") or False),
-        "timeout": float(timeout) if _given(timeout) and _known(timeout) else (timeout or DEFAULT_TIMEOUT),
+        "timeout": float(timeout) if isinstance(timeout, (int, float)) else (timeout or DEFAULT_TIMEOUT),
         "allow_missing": bool(inputs.get("allow_missing") or False),
     }
 

@@ -132,3 +132,13 @@ def test_refresh_reads_the_dashboard_and_a_redirects_change_toggles_them(folder:
     assert rules.diff(outs, {**outs, "folder_id": "other"}).replaces == ["folder_id"]
 
 
+
+
+def test_done_needs_every_criterion_even_when_counters_disagree() -> None:
+    from yc_registry_provider.migration import Counters, Dashboard
+
+    whole = Counters(total=2, completed=2)
+    board = Dashboard("f", "COMPLETED", whole, whole, Counters(total=2, completed=2, failed=1))
+    assert not board.complete and board.failed
+    assert Dashboard("f", "COMPLETED", whole, whole, whole).complete
+    assert not Dashboard("f", "COMPLETED", whole, Counters(total=3, completed=2), whole).complete

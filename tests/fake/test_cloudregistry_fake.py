@@ -197,3 +197,12 @@ def test_official_stubs_discover_migrate_page_and_delete(migrated_server: tuple[
             migration.GetFolderMigrationStatusDashboard(migration_service_pb2.GetFolderMigrationStatusDashboardRequest(
                 folder_id=FOLDER, failed_tags_limit=101), metadata=AUTH, timeout=5)
         assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "failed_tags_limit" in (bad.value.details() or "")
+
+
+def test_the_sdk_client_refuses_cloudregistry_stubs_which_is_why_we_build_our_own() -> None:
+    # the trap FIELD-NOTES section 6 names: if a future yandexcloud learns cloudregistry, this test says so
+    import yandexcloud
+
+    sdk = yandexcloud.SDK(iam_token="t1.fake-demo-token", endpoint="127.0.0.1:1")
+    with pytest.raises(RuntimeError, match="Unknown service"):
+        sdk.client(artifact_service_pb2_grpc.ArtifactServiceStub)

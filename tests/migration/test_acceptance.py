@@ -55,9 +55,7 @@ def test_a_folder_migrates_verifies_and_the_lookup_example_then_reads_cloud_regi
     assert any("EVERY registry of the folder moves" in line for line in lines)
     assert any("IN_PROGRESS" in line for line in lines) and any("tags 2001/2001" in line for line in lines)
     assert fake_cloud.model.calls["CloudRegistry.MigrationService.StartFolder"] == 1
-    verification = yc.verify_migration  # the function form, outside the resource
-    assert out["verified"] == {"missing_count": 0, "image_count": 2_000}
-    assert verification is not None
+    assert out["verified"] == {"missing_count": 0, "image_count": 2_000}  # verify_migration_output, afterwards
 
     # and the lookup example, unchanged, now reads from Cloud Registry (same registry id, same digest)
     after = run_program(LOOKUP, ExecutingMocks(fake_cloud.config), config=config)

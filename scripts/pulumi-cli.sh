@@ -4,15 +4,16 @@
 # the recorded versions. The last line printed is the folder to put first on PATH.
 #
 #   PULUMI_CLI_DIR      where the binaries go (default ~/.cache/pulumi-yc-registry/cli-<version>/bin)
-#   PULUMI_CLI_VERSION  the pulumi/pulumi release (default v3.274.1)
-#   PULUMI_YAML_VERSION the pulumi/pulumi-yaml release for pulumi-language-yaml (default v1.25.0)
+#   PULUMI_CLI_VERSION  the pulumi/pulumi release (default in tools/pulumi-cli/versions.env)
+#   PULUMI_YAML_VERSION the pulumi/pulumi-yaml release for pulumi-language-yaml (likewise)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-version="${PULUMI_CLI_VERSION:-v3.274.1}"
-yaml_version="${PULUMI_YAML_VERSION:-v1.25.0}"
+. "$root/tools/pulumi-cli/versions.env"
+version="${PULUMI_CLI_VERSION:-$PULUMI_CLI_VERSION_DEFAULT}"
+yaml_version="${PULUMI_YAML_VERSION:-$PULUMI_YAML_VERSION_DEFAULT}"
 bin="${PULUMI_CLI_DIR:-$HOME/.cache/pulumi-yc-registry/cli-$version/bin}"
 stamp="$bin/.versions"
-want="pulumi=$version yaml=$yaml_version shims=$(cat "$root"/tools/pulumi-cli/pulumi-language-python "$root"/tools/pulumi-cli/pulumi-analyzer-policy-python | sha1sum | cut -c1-12)"
+want="pulumi=$version yaml=$yaml_version shims=$(cat "$root"/tools/pulumi-cli/pulumi-language-python "$root"/tools/pulumi-cli/pulumi_language_python_host.py | sha1sum | cut -c1-12)"
 
 say() { printf 'pulumi-cli: %s\n' "$*" >&2; }
 run() {  # run a command; on failure print its output and stop
@@ -75,10 +76,10 @@ for f in python/cmd/pulumi-language-python-exec python/dist/pulumi-resource-pulu
   install -m 0755 "$sdk/$f" "$bin/$(basename "$f")"
 done
 # The language hosts pulumi-language-python and pulumi-language-nodejs are modules of their own that the module
-# proxy refuses (403, see docs/ENGINE.md); the python one is replaced by this project's small host, and python
-# policy packs are run through the engine's documented pulumi-analyzer-policy-<runtime> path.
+# proxy refuses (403, see docs/ENGINE.md); the python one is replaced by this project's small host (programs, source
+# plugins and policy packs), which starts pulumi's own executor above.
 install -m 0755 "$root/tools/pulumi-cli/pulumi-language-python" "$bin/pulumi-language-python"
-install -m 0755 "$root/tools/pulumi-cli/pulumi-analyzer-policy-python" "$bin/pulumi-analyzer-policy-python"
+install -m 0644 "$root/tools/pulumi-cli/pulumi_language_python_host.py" "$bin/pulumi_language_python_host.py"
 
 echo "$want" >"$stamp"
 say "ready: $("$bin/pulumi" version)"

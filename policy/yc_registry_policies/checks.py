@@ -100,6 +100,27 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+_UPPER = re.compile(r"[A-Z]")
+
+
+def provider_props(value: Any) -> Any:
+    """A yc-registry resource's properties as plain values under the provider's snake_case names.
+
+    The native plugin's schema names them in camelCase (``repositoryName``, ``keepTags``); the dynamic resources
+    in snake_case (``repository_name``): the checks read one spelling, whichever flavour the stack uses.
+    """
+    plain = to_plain(value)
+
+    def rename(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {_UPPER.sub(lambda m: "_" + m.group(0).lower(), k): rename(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [rename(v) for v in item]
+        return item
+
+    return rename(plain)
+
+
 # --------------------------------------------------------------------------
 # Config helpers
 # --------------------------------------------------------------------------
@@ -136,7 +157,7 @@ PINNED_DEFAULTS: Dict[str, Any] = {"allowedTagPattern": None}
 def check_pinned_by_digest(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
     """An Image adopted by ``tag`` without a ``digest``/``image_id`` pin."""
     cfg = merged_config(PINNED_DEFAULTS, config)
-    inputs = to_plain(inputs)
+    inputs = provider_props(inputs)
     tag = inputs.get("tag")
     if not _is_set(tag):
         return []
@@ -180,7 +201,7 @@ def _image_label(outputs: Mapping[str, Any]) -> str:
 def check_max_compressed_size(outputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
     cfg = merged_config(SIZE_DEFAULTS, config)
     limit = _as_int(cfg["maxBytes"], "maxBytes")
-    outputs = to_plain(outputs)
+    outputs = provider_props(outputs)
     size = outputs.get("compressed_size")
     if not _is_set(size) or isinstance(size, bool):
         return []
@@ -215,7 +236,7 @@ def check_tag_rules(props: Mapping[str, Any], config: Optional[Mapping[str, Any]
     cfg = merged_config(TAG_DEFAULTS, config)
     allow_latest = bool(cfg.get("allowLatest"))
     pattern = cfg.get("requiredTagPattern") or None
-    props = to_plain(props)
+    props = provider_props(props)
     label = _image_label(props)
     msgs: List[str] = []
 
@@ -269,7 +290,7 @@ def check_max_age(outputs: Mapping[str, Any], config: Optional[Mapping[str, Any]
                   now: Optional[_dt.datetime] = None) -> List[str]:
     cfg = merged_config(AGE_DEFAULTS, config)
     max_days = _as_int(cfg["maxAgeDays"], "maxAgeDays")
-    outputs = to_plain(outputs)
+    outputs = provider_props(outputs)
     created = outputs.get("created_at")
     if not _is_set(created):
         return []
@@ -370,7 +391,7 @@ def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[
     decide the outcome (a rule, ``delete_all``, ``dry_run``) make the check stay silent.
     """
     cfg = merged_config(CLEANUP_DEFAULTS, config)
-    inputs = to_plain(inputs)
+    inputs = provider_props(inputs)
     scope = cleanup_scope(inputs)
     if cfg.get("exemptDryRun") and (inputs.get("dry_run") is True or is_unknown(inputs.get("dry_run"))):
         return []
@@ -540,7 +561,9 @@ def migrated_registries(resources: Sequence[Tuple[str, str, Mapping[str, Any]]])
     result fed into one) that Cloud Registry served (``service`` = cloud-registry). Unknown values are skipped."""
     moved: Dict[str, str] = {}
     for resource_type, name, props in resources:
-        props = {k: _raw(v) for k, v in dict(props).items()}
+        if not _ours(resource_type):
+            continue
+        props = provider_props(props)  # snake_case, whichever flavour (dynamic or native camelCase)
         if is_migration(resource_type) and props.get("status") == "COMPLETED":
             for registry_id in props.get("registry_ids") or []:
                 if isinstance(registry_id, str) and not is_unknown(registry_id):
@@ -584,10 +607,11 @@ def check_migration(resources: Sequence[Tuple[str, str, Mapping[str, Any]]],
         found.append((f"references cr.yandex/ ({where}): registries " + ". Registries ".join(parts) + ".", index))
     if referencing:
         for index, (resource_type, name, props) in enumerate(resources):
-            if is_migration(resource_type) and _raw(dict(props).get("disable_redirects")) is True:
+            props = provider_props(props) if is_migration(resource_type) else {}
+            if is_migration(resource_type) and props.get("disable_redirects") is True:
                 shown = ", ".join(referencing[:5]) + (f" and {len(referencing) - 5} more" if len(referencing) > 5
                                                       else "")
-                found.append((f"FolderMigration {name} of folder {_raw(dict(props).get('folder_id'))} has "
+                found.append((f"FolderMigration {name} of folder {props.get('folder_id')} has "
                               f"disable_redirects=true while the stack still references cr.yandex/ addresses "
                               f"({shown}): without redirects those keep reading Container Registry, which shuts "
                               f"down on 2026-12-14; move them to {CLOUD_REGISTRY_HOST}/ first, or keep the "

@@ -8,6 +8,7 @@ ResourceProvider protocol to it.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -24,7 +25,34 @@ from harness.plugin import urn as harness_urn
 PROGRESS_INTERVAL = 0.2
 
 __all__ = ["PROGRESS_INTERVAL", "REPO_ROOT", "UNKNOWN", "FakeEngine", "NativePlugin", "RecordingEngine", "Registry",
-           "plugin_env", "secret", "struct_to_dict", "urn"]
+           "camel", "plugin_env", "secret", "on_wire", "snake_keys", "struct_to_dict", "urn", "wire"]
+
+
+# -- wire names (the schema's camelCase) against the rules' snake_case, written out here on purpose ----------------
+def camel(name: str) -> str:
+    """``repository_name`` -> ``repositoryName``, as the schema and the wire name properties."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def wire(value: Any) -> Any:
+    """Plain values with the rules' snake_case keys (at every depth) as the wire carries them."""
+    if isinstance(value, Mapping):
+        return {camel(str(key)): wire(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [wire(item) for item in value]
+    return value
+
+
+def on_wire(failures: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The rules' (field, reason) failures as the plugin reports them: every snake_case word in camelCase."""
+    words = re.compile(r"(?<!')\b[a-z0-9]+(?:_[a-z0-9]+)+\b(?!')")
+    return [(camel(field), words.sub(lambda m: camel(m.group(0)), reason)) for field, reason in failures]
+
+
+def snake_keys(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Wire (camelCase) keys as the rules' snake_case names."""
+    return {re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), key): value for key, value in values.items()}
 
 
 # -- a fake engine ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from yc_registry_provider.fake import add_image, add_registry
 from yc_registry_provider.lifecycle import cleanup as cleanup_rules
 from yc_registry_provider.lifecycle.values import unknown
 
-from plugin_support import UNKNOWN, FakeEngine, NativePlugin, Registry, struct_to_dict, urn
+from plugin_support import UNKNOWN, FakeEngine, NativePlugin, Registry, camel, on_wire, snake_keys, struct_to_dict, urn, wire
 
 CLEANUP = "yc-registry:index:ImageCleanup"
 NOW = datetime.now(timezone.utc)
@@ -36,8 +36,8 @@ def checked(plugin: NativePlugin, name: str, inputs: dict[str, Any]) -> dict[str
 
 
 def create(plugin: NativePlugin, name: str, **inputs: Any) -> tuple[dict[str, Any], str, dict[str, Any]]:
-    """Check then Create, as the engine does on `pulumi up`: (checked inputs, id, outputs)."""
-    news = checked(plugin, name, inputs)
+    """Check then Create, as the engine does on `pulumi up` (snake_case keywords, camelCase on the wire)."""
+    news = checked(plugin, name, wire(inputs))
     reply = plugin.create(urn(CLEANUP, name), news)
     return news, reply.id, struct_to_dict(reply.properties)
 
@@ -48,30 +48,30 @@ def remaining(cloud: Registry, ids: list[str]) -> list[str]:
 
 # -- Check ---------------------------------------------------------------------------------------------------
 def test_check_reports_the_rules_failures(plugin: NativePlugin, cloud: Registry) -> None:
-    for bad in ({"repository_name": f"{cloud.registry_id}/app"},
-                {"registry_id": cloud.registry_id, "older_than": "soon"},
-                {"repository_name": "crp1/app", "keep_tags": ["ok", "("]}):
+    for bad in ({"repositoryName": f"{cloud.registry_id}/app"},
+                {"registryId": cloud.registry_id, "olderThan": "soon"},
+                {"repositoryName": "crp1/app", "keepTags": ["ok", "("]}):
         reply = plugin.check(urn(CLEANUP, "bad"), bad)
         got = [(f.property, f.reason) for f in reply.failures]
-        assert got and got == cleanup_rules.check(bad), bad
-    assert "delete_all" in [f.property for f in plugin.check(urn(CLEANUP, "all"),
-                                                             {"repository_name": "crp1/app"}).failures]
+        assert got and got == on_wire(cleanup_rules.check(snake_keys(bad))), bad
+    assert "deleteAll" in [f.property for f in plugin.check(urn(CLEANUP, "all"),
+                                                             {"repositoryName": "crp1/app"}).failures]
 
 
 def test_check_passes_unknowns_and_checks_the_known(plugin: NativePlugin) -> None:
     """During preview a value not known yet (e.g. the id of a registry created in the same run) is no failure."""
-    reply = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "keep_last": 2})
+    reply = plugin.check(urn(CLEANUP, "u"), {"registryId": UNKNOWN, "keepLast": 2})
     assert not reply.failures
     inputs = struct_to_dict(reply.inputs)
-    assert unknown(inputs.pop("registry_id")) and inputs == {"keep_last": 2}
-    reply = plugin.check(urn(CLEANUP, "u"), {"repository_name": UNKNOWN, "keep_tags": [UNKNOWN]})
+    assert unknown(inputs.pop("registryId")) and inputs == {"keepLast": 2}
+    reply = plugin.check(urn(CLEANUP, "u"), {"repositoryName": UNKNOWN, "keepTags": [UNKNOWN]})
     assert not reply.failures
     # values that would break a rule if taken literally (a number, a duration) pass too while unknown
-    reply = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "keep_last": UNKNOWN, "older_than": UNKNOWN,
+    reply = plugin.check(urn(CLEANUP, "u"), {"registryId": UNKNOWN, "keepLast": UNKNOWN, "olderThan": UNKNOWN,
                                              "concurrency": UNKNOWN})
     assert not reply.failures, reply.failures
-    still_bad = plugin.check(urn(CLEANUP, "u"), {"registry_id": UNKNOWN, "older_than": "soon"})
-    assert [f.property for f in still_bad.failures] == ["older_than"]
+    still_bad = plugin.check(urn(CLEANUP, "u"), {"registryId": UNKNOWN, "olderThan": "soon"})
+    assert [f.property for f in still_bad.failures] == ["olderThan"]
 
 
 # -- Create, Read ----------------------------------------------------------------------------------------------
@@ -81,40 +81,40 @@ def test_create_shows_candidates_and_deletes_nothing(plugin: NativePlugin, cloud
     before = set(cloud.model.images)
     inputs, id_, outs = create(plugin, "create", repository_name=repo, keep_tags=["release-.*"], keep_last=1)
     assert id_ == f"cleanup-{repo}"
-    assert outs["candidate_count"] == 3 and outs["candidate_ids"] == [ids[1], ids[2], ids[3]]
-    assert outs["keep_tags"] == ["release-.*"] and outs["keep_last"] == 1 and outs.get("registry_id") is None
+    assert outs["candidateCount"] == 3 and outs["candidateIds"] == [ids[1], ids[2], ids[3]]
+    assert outs["keepTags"] == ["release-.*"] and outs["keepLast"] == 1 and outs.get("registryId") is None
     assert set(cloud.model.images) == before
     # the same outputs the dynamic ImageCleanup computes (one implementation of the rule)
     with RegistryClient(resolve_settings({}, {}, cloud.env)) as client:
-        expected_id, expected = cleanup_rules.create(client, inputs)
+        expected_id, expected = cleanup_rules.create(client, snake_keys(inputs))
     assert id_ == expected_id
-    assert {k: v for k, v in expected.items() if v is not None} == outs
+    assert wire({k: v for k, v in expected.items() if v is not None}) == outs
     assert any("3 images would be deleted on destroy" in m
                for m in fake_engine.servicer.messages(urn(CLEANUP, "create")))
 
 
 def test_preview_create_asks_nothing_and_leaves_candidates_unknown(plugin: NativePlugin, cloud: Registry) -> None:
     repo, ids = cloud.repository_with((), ())
-    reply = plugin.create(urn(CLEANUP, "preview"), {"repository_name": repo, "delete_all": True}, preview=True)
+    reply = plugin.create(urn(CLEANUP, "preview"), {"repositoryName": repo, "deleteAll": True}, preview=True)
     outs = struct_to_dict(reply.properties)
     assert reply.id == ""
-    assert unknown(outs["candidate_count"]) and unknown(outs["candidate_ids"])
-    assert outs["repository_name"] == repo and outs["delete_all"] is True
+    assert unknown(outs["candidateCount"]) and unknown(outs["candidateIds"])
+    assert outs["repositoryName"] == repo and outs["deleteAll"] is True
     assert remaining(cloud, ids) == ids
 
 
 def test_read_refreshes_the_candidates(plugin: NativePlugin, cloud: Registry) -> None:
     repo, ids = cloud.repository_with((), ())
     _, id_, outs = create(plugin, "read", repository_name=repo, untagged_only=True)
-    assert outs["candidate_ids"] == ids
+    assert outs["candidateIds"] == ids
     # another untagged image arrives and one is deleted out of band: a refresh shows it
     new = add_image(cloud.model, cloud.registry_id, repo.split("/", 1)[1], created_at=NOW - timedelta(days=1)).id
     cloud.model.delete_image(ids[0])
     reply = plugin.read(urn(CLEANUP, "read"), id_, outs)
     refreshed = struct_to_dict(reply.properties)
     assert reply.id == id_
-    assert refreshed["candidate_count"] == 2 and refreshed["candidate_ids"] == [ids[1], new]
-    assert struct_to_dict(reply.inputs) == {"repository_name": repo, "untagged_only": True}
+    assert refreshed["candidateCount"] == 2 and refreshed["candidateIds"] == [ids[1], new]
+    assert struct_to_dict(reply.inputs) == {"repositoryName": repo, "untaggedOnly": True}
     assert remaining(cloud, [ids[1], new]) == [ids[1], new]
 
 
@@ -123,18 +123,18 @@ def test_rule_change_updates_in_place_and_deletes_nothing(plugin: NativePlugin, 
     repo, ids = cloud.repository_with(("v1",), (), ("v2",), ())
     inputs, id_, outs = create(plugin, "rules", repository_name=repo, untagged_only=True, keep_last=0,
                                concurrency=4, timeout=30)
-    assert outs["candidate_ids"] == [ids[1], ids[3]]
+    assert outs["candidateIds"] == [ids[1], ids[3]]
     same = plugin.diff(urn(CLEANUP, "rules"), id_, outs, inputs)  # numbers come back as floats: still the same
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
 
-    news = checked(plugin, "rules", {"repository_name": repo, "keep_last": 1, "dry_run": True})
+    news = checked(plugin, "rules", {"repositoryName": repo, "keepLast": 1, "dryRun": True})
     reply = plugin.diff(urn(CLEANUP, "rules"), id_, outs, news)
     assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and not list(reply.replaces)
-    assert set(reply.diffs) >= {"keep_last", "untagged_only", "dry_run"}
+    assert set(reply.diffs) >= {"keepLast", "untaggedOnly", "dryRun"}
     assert all(d.kind == provider_pb2.PropertyDiff.UPDATE for d in reply.detailedDiff.values())
     updated = struct_to_dict(plugin.update(urn(CLEANUP, "rules"), id_, outs, news).properties)
-    assert updated["candidate_ids"] == ids[:3] and updated["candidate_count"] == 3
-    assert updated["dry_run"] is True and updated["keep_last"] == 1 and not updated.get("untagged_only")
+    assert updated["candidateIds"] == ids[:3] and updated["candidateCount"] == 3
+    assert updated["dryRun"] is True and updated["keepLast"] == 1 and not updated.get("untaggedOnly")
     assert remaining(cloud, ids) == ids
 
 
@@ -145,16 +145,16 @@ def test_a_move_to_another_registry_replaces_and_a_move_inside_one_updates(plugi
     other, _ = cloud.repository_with(())
     _, id_, outs = create(plugin, "scope", repository_name=repo, delete_all=True)
     # when it moves to another registry (or one not known yet), then it is replaced: the old scope is emptied
-    for news in ({"repository_name": "crpelsewhere/app", "delete_all": True},
-                 {"repository_name": UNKNOWN, "delete_all": True}):
+    for news in ({"repositoryName": "crpelsewhere/app", "deleteAll": True},
+                 {"repositoryName": UNKNOWN, "deleteAll": True}):
         reply = plugin.diff(urn(CLEANUP, "scope"), id_, outs, news)
-        assert list(reply.replaces) == ["repository_name"], news
-        assert reply.detailedDiff["repository_name"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+        assert list(reply.replaces) == ["repositoryName"], news
+        assert reply.detailedDiff["repositoryName"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
         assert not reply.deleteBeforeReplace
     # when it moves inside the same registry (another repository, or the whole registry), then it updates in
     # place: replacing would run the old cleanup during a plain `pulumi up`
-    for news in ({"repository_name": other, "delete_all": True},
-                 {"registry_id": cloud.registry_id, "delete_all": True}):
+    for news in ({"repositoryName": other, "deleteAll": True},
+                 {"registryId": cloud.registry_id, "deleteAll": True}):
         reply = plugin.diff(urn(CLEANUP, "scope"), id_, outs, news)
         assert reply.changes == provider_pb2.DiffResponse.DIFF_SOME and list(reply.replaces) == [], news
 
@@ -167,7 +167,7 @@ def test_delete_empties_exactly_the_selected_and_reports_to_the_engine(plugin: N
     resource = urn(CLEANUP, "destroy")
     _, id_, outs = create(plugin, "destroy", repository_name=repo, keep_tags=["release-.*", "latest"],
                           concurrency=2)
-    assert outs["candidate_count"] == 4
+    assert outs["candidateCount"] == 4
     assert remaining(cloud, ids) == ids
     plugin.delete(resource, id_, outs)
     assert remaining(cloud, ids) == [ids[0], ids[4]]
@@ -193,7 +193,7 @@ def test_delete_of_a_registry_scope_keeps_last_per_repository(plugin: NativePlug
         gone += ids[:2]
         kept.append(ids[2])
     _, id_, outs = create(plugin, "registry", registry_id=other.id, keep_last=1)
-    assert id_ == f"cleanup-{other.id}" and outs["candidate_count"] == 4
+    assert id_ == f"cleanup-{other.id}" and outs["candidateCount"] == 4
     plugin.delete(urn(CLEANUP, "registry"), id_, outs)
     assert remaining(cloud, gone) == [] and remaining(cloud, kept) == kept
 
@@ -203,7 +203,7 @@ def test_dry_run_delete_deletes_nothing_and_says_what_would_go(plugin: NativePlu
     repo, ids = cloud.repository_with((), ())
     resource = urn(CLEANUP, "dry")
     _, id_, outs = create(plugin, "dry", repository_name=repo, delete_all=True, dry_run=True)
-    assert outs["candidate_count"] == 2
+    assert outs["candidateCount"] == 2
     plugin.delete(resource, id_, outs)
     assert remaining(cloud, ids) == ids
     (line,) = [m for m in fake_engine.servicer.messages(resource) if m.startswith(f"Cleanup of repository {repo}")]

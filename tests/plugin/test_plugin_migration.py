@@ -1,5 +1,5 @@
 """The native plugin's FolderMigration and its invokes over the ResourceProvider protocol: the same rules as the
-dynamic resource (lifecycle.migration), progress to the engine's log against the URN."""
+dynamic resource (lifecycle.migration), camelCase on the wire, progress to the engine's log against the URN."""
 
 from __future__ import annotations
 
@@ -22,34 +22,34 @@ def create(plugin: NativePlugin, name: str, **inputs: Any) -> tuple[str, dict[st
 
 def test_bad_inputs_are_refused_by_check_before_any_call(plugin: NativePlugin, registry: Registry) -> None:
     calls = sum(registry.model.calls.values())
-    reply = plugin.check(urn(MIGRATION, "bad"), {"timeout": -1, "disable_redirects": "yes"})
+    reply = plugin.check(urn(MIGRATION, "bad"), {"timeout": -1, "disableRedirects": "yes"})
     fields = {f.property for f in reply.failures}
-    assert fields == {"folder_id", "timeout", "disable_redirects"}
+    assert fields == {"folderId", "timeout", "disableRedirects"}
     assert sum(registry.model.calls.values()) == calls
 
 
 def test_folder_migration_is_started_once_adopted_after_verified_and_delete_changes_nothing(
         plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
     # given a folder never migrated
-    before = plugin.invoke("yc-registry:index:getFolderMigration", {"folder_id": DEMO_FOLDER_ID})
+    before = plugin.invoke("yc-registry:index:getFolderMigration", {"folderId": DEMO_FOLDER_ID})
     assert before["exists"] is False and before["status"] == "NOT_STARTED"
     # when a FolderMigration is created
-    resource_id, outs = create(plugin, "first", folder_id=DEMO_FOLDER_ID, timeout=60)
+    resource_id, outs = create(plugin, "first", folderId=DEMO_FOLDER_ID, timeout=60)
     # then it started the migration, which completed, and all 5 images are verified in Cloud Registry
-    assert resource_id == DEMO_FOLDER_ID and outs["status"] == "COMPLETED" and outs["started_here"] is True
-    assert outs["registry_ids"] == [registry.registry_id] and outs["missing_count"] == 0
+    assert resource_id == DEMO_FOLDER_ID and outs["status"] == "COMPLETED" and outs["startedHere"] is True
+    assert outs["registryIds"] == [registry.registry_id] and outs["missingCount"] == 0
     messages = fake_engine.servicer.messages(urn(MIGRATION, "first"))
     assert any("EVERY registry of the folder moves" in m for m in messages)
     assert any("COMPLETED: registries 1/1, repositories 1/1, tags 6/6" in m for m in messages)
     # when a second resource names the same folder, then it adopts the completed migration: never a second start
-    _id, second = create(plugin, "second", folder_id=DEMO_FOLDER_ID)
-    assert second["started_here"] is False and second["status"] == "COMPLETED"
+    _id, second = create(plugin, "second", folderId=DEMO_FOLDER_ID)
+    assert second["startedHere"] is False and second["status"] == "COMPLETED"
     assert registry.model.calls["CloudRegistry.MigrationService.StartFolder"] == 1
     # and the invokes read the same state
-    after = plugin.invoke("yc-registry:index:getFolderMigration", {"folder_id": DEMO_FOLDER_ID})
+    after = plugin.invoke("yc-registry:index:getFolderMigration", {"folderId": DEMO_FOLDER_ID})
     assert after["complete"] is True and after["tags"]["completed"] == 6
-    checked = plugin.invoke("yc-registry:index:verifyMigration", {"registry_id": registry.registry_id})
-    assert checked["missing_count"] == 0 and checked["image_count"] == 5
+    checked = plugin.invoke("yc-registry:index:verifyMigration", {"registryId": registry.registry_id})
+    assert checked["missingCount"] == 0 and checked["imageCount"] == 5
     # when deleted, then nothing changes in the cloud, and the log says so
     artifacts = dict(registry.model.cloud_registry.artifacts)
     plugin.stub.Delete(provider_pb2.DeleteRequest(urn=urn(MIGRATION, "first"), id=resource_id,
@@ -60,10 +60,10 @@ def test_folder_migration_is_started_once_adopted_after_verified_and_delete_chan
 
 def test_an_invoke_with_a_wrong_argument_names_it(plugin: NativePlugin) -> None:
     reply = plugin.stub.Invoke(provider_pb2.InvokeRequest(tok="yc-registry:index:verifyMigration",
-                                                          args=_struct({"folder_id": "f", "registry_id": "r"})),
+                                                          args=_struct({"folderId": "f", "registryId": "r"})),
                                timeout=30)
-    assert [f.property for f in reply.failures] == ["folder_id"]
-    assert "exactly one of folder_id or registry_id" in reply.failures[0].reason
+    assert [f.property for f in reply.failures] == ["folderId"]
+    assert "exactly one of folderId or registryId" in reply.failures[0].reason
 
 
 def _struct(values: dict[str, Any]) -> Any:

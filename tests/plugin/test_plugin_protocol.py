@@ -20,7 +20,7 @@ from yc_registry_provider.fake import add_image
 
 from harness.plugin import struct_from
 from plugin_support import (PROGRESS_INTERVAL, UNKNOWN, FakeEngine, NativePlugin, Registry, plugin_env, secret,
-                            struct_to_dict, urn)
+                            camel, on_wire, snake_keys, struct_to_dict, urn, wire)
 
 IMAGE = "yc-registry:index:Image"
 CLEANUP = "yc-registry:index:ImageCleanup"
@@ -102,8 +102,8 @@ def test_configure_accepts_config_variables_and_keeps_the_token_out_of_outputs(
         other.configure({}, variables={"yc-registry:config:endpoint": registry.server.address,
                                        "yc-registry:config:plaintext": "true",
                                        "yc-registry:config:token": "t1.fake-demo-token"})
-        got = other.invoke(GET_IMAGE, {"image_id": registry.images["v1"]})
-        assert got["image_id"] == registry.images["v1"]
+        got = other.invoke(GET_IMAGE, {"imageId": registry.images["v1"]})
+        assert got["imageId"] == registry.images["v1"]
         assert "fake-demo-token" not in json.dumps(got)
     finally:
         other.close()
@@ -112,28 +112,29 @@ def test_configure_accepts_config_variables_and_keeps_the_token_out_of_outputs(
 # -- functions -----------------------------------------------------------------------------------------------------
 def test_get_images_returns_what_the_python_function_returns(plugin: NativePlugin, registry: Registry,
                                                              client: RegistryClient) -> None:
-    got = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository})
+    got = plugin.invoke(GET_IMAGES, {"repositoryName": registry.repository})
     expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository)]
-    assert as_json(got["images"]) == as_json(expected)
+    assert as_json(got["images"]) == as_json(wire(expected))
     assert len(got["images"]) == 5
 
 
 def test_get_images_by_tag_and_limit(plugin: NativePlugin, registry: Registry, client: RegistryClient) -> None:
-    got = plugin.invoke(GET_IMAGES, {"registry_id": registry.registry_id, "tag": "latest"})
-    assert [image["image_id"] for image in got["images"]] == [registry.images["v2"]]
-    limited = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository, "limit": 2})
+    got = plugin.invoke(GET_IMAGES, {"registryId": registry.registry_id, "tag": "latest"})
+    assert [image["imageId"] for image in got["images"]] == [registry.images["v2"]]
+    limited = plugin.invoke(GET_IMAGES, {"repositoryName": registry.repository, "limit": 2})
     expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository, limit=2)]
-    assert as_json(limited["images"]) == as_json(expected)
+    assert as_json(limited["images"]) == as_json(wire(expected))
 
 
 def test_get_image_returns_what_the_python_function_returns(plugin: NativePlugin, registry: Registry,
                                                             client: RegistryClient) -> None:
-    got = plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "tag": "latest"})
+    got = plugin.invoke(GET_IMAGE, {"repositoryName": registry.repository, "tag": "latest"})
     expected = find_image(client, repository_name=registry.repository, tag="latest").to_dict()
-    assert as_json(got) == as_json(expected)
-    assert set(got) == set(IMAGE_OUTPUT_FIELDS)
-    newest = plugin.invoke(GET_IMAGE, {"repository_name": registry.repository, "most_recent": True})
-    assert newest["image_id"] == registry.images["newest"]
+    assert as_json(got) == as_json(wire(expected))
+    assert set(got) == {camel(name) for name in IMAGE_OUTPUT_FIELDS}
+    assert "imageId" in got and "image_id" not in got  # the schema's names on the wire
+    newest = plugin.invoke(GET_IMAGE, {"repositoryName": registry.repository, "mostRecent": True})
+    assert newest["imageId"] == registry.images["newest"]
 
 
 def invoke_failures(plugin: NativePlugin, tok: str, args: dict[str, Any]) -> list[tuple[str, str]]:
@@ -144,76 +145,76 @@ def invoke_failures(plugin: NativePlugin, tok: str, args: dict[str, Any]) -> lis
 
 
 def test_get_image_errors_are_the_python_errors(plugin: NativePlugin, registry: Registry) -> None:
-    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository})
-    assert field == "repository_name"
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repositoryName": registry.repository})
+    assert field == "repositoryName"
     assert "5 images matched" in reason
     assert "Traceback" not in reason and "Unexpected" not in reason
-    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository, "tag": "nope"})
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repositoryName": registry.repository, "tag": "nope"})
     assert field == "tag"
     assert 'no image matched tag "nope"' in reason
 
 
 def test_get_image_refuses_arguments_naming_the_field(plugin: NativePlugin, registry: Registry) -> None:
-    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repository_name": registry.repository,
-                                                            "most_recent": "false"})
-    assert field == "most_recent"
-    assert "most_recent" in reason and "Traceback" not in reason
-    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"image_id": registry.images["v1"], "colour": "red"})
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"repositoryName": registry.repository,
+                                                            "mostRecent": "false"})
+    assert field == "mostRecent"
+    assert "mostRecent" in reason and "Traceback" not in reason
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGE, {"imageId": registry.images["v1"], "colour": "red"})
     assert field == "colour"
     assert "is not an argument of getImage" in reason
 
 
 def test_get_images_refuses_a_fractional_limit(plugin: NativePlugin, registry: Registry) -> None:
-    [(field, reason)] = invoke_failures(plugin, GET_IMAGES, {"repository_name": registry.repository, "limit": 2.5})
+    [(field, reason)] = invoke_failures(plugin, GET_IMAGES, {"repositoryName": registry.repository, "limit": 2.5})
     assert field == "limit"
     assert "limit" in reason and "2.5" in reason
 
 
 def test_get_images_takes_an_integral_float_limit(plugin: NativePlugin, registry: Registry,
                                                    client: RegistryClient) -> None:
-    got = plugin.invoke(GET_IMAGES, {"repository_name": registry.repository, "limit": 2.0})
+    got = plugin.invoke(GET_IMAGES, {"repositoryName": registry.repository, "limit": 2.0})
     expected = [image.to_dict() for image in find_images(client, repository_name=registry.repository, limit=2)]
     assert len(got["images"]) == 2
-    assert as_json(got["images"]) == as_json(expected)
+    assert as_json(got["images"]) == as_json(wire(expected))
 
 
 # -- the Image resource --------------------------------------------------------------------------------------------
 def test_check_reports_the_same_failures_as_the_rules(plugin: NativePlugin, registry: Registry) -> None:
-    bad = {"image_id": registry.images["v1"], "tag": "v1", "delete_timeout": -1.5}
+    bad = {"imageId": registry.images["v1"], "tag": "v1", "deleteTimeout": -1.5}
     reply = plugin.check(urn(IMAGE, "bad"), bad)
     got = [(f.property, f.reason) for f in reply.failures]
-    assert got == image_rules.check_image(bad)
-    good = plugin.check(urn(IMAGE, "good"), {"repository_name": registry.repository, "tag": "v1",
-                                             "delete_timeout": 60})
+    assert got == on_wire(image_rules.check_image(snake_keys(bad)))
+    good = plugin.check(urn(IMAGE, "good"), {"repositoryName": registry.repository, "tag": "v1",
+                                             "deleteTimeout": 60})
     assert not good.failures
-    assert struct_to_dict(good.inputs) == {"repository_name": registry.repository, "tag": "v1",
-                                           "delete_timeout": 60.0}
+    assert struct_to_dict(good.inputs) == {"repositoryName": registry.repository, "tag": "v1",
+                                           "deleteTimeout": 60.0}
 
 
 def test_check_passes_unknowns_during_preview(plugin: NativePlugin, registry: Registry) -> None:
     """An image_id or repository_name not known yet (an output of another resource) is no failure."""
-    reply = plugin.check(urn(IMAGE, "unknown"), {"image_id": UNKNOWN, "delete_timeout": 60})
+    reply = plugin.check(urn(IMAGE, "unknown"), {"imageId": UNKNOWN, "deleteTimeout": 60})
     assert not reply.failures
     inputs = struct_to_dict(reply.inputs)
-    assert unknown(inputs.pop("image_id")) and inputs == {"delete_timeout": 60.0}
-    by_tag = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "tag": UNKNOWN})
+    assert unknown(inputs.pop("imageId")) and inputs == {"deleteTimeout": 60.0}
+    by_tag = plugin.check(urn(IMAGE, "unknown"), {"repositoryName": UNKNOWN, "tag": UNKNOWN})
     assert not by_tag.failures
-    by_digest = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "digest": UNKNOWN,
-                                                     "delete_timeout": UNKNOWN})
+    by_digest = plugin.check(urn(IMAGE, "unknown"), {"repositoryName": UNKNOWN, "digest": UNKNOWN,
+                                                     "deleteTimeout": UNKNOWN})
     assert not by_digest.failures, by_digest.failures
     # the known values are still checked
-    bad = plugin.check(urn(IMAGE, "unknown"), {"repository_name": UNKNOWN, "tag": "not a tag"})
+    bad = plugin.check(urn(IMAGE, "unknown"), {"repositoryName": UNKNOWN, "tag": "not a tag"})
     assert [f.property for f in bad.failures] == ["tag"]
 
 
 def test_create_adopts_and_diff_update_follow_the_rules(plugin: NativePlugin, registry: Registry,
                                                         client: RegistryClient) -> None:
-    inputs = {"repository_name": registry.repository, "tag": "v1"}
+    inputs = {"repositoryName": registry.repository, "tag": "v1"}
     created = plugin.create(urn(IMAGE, "v1"), inputs)
     outs = struct_to_dict(created.properties)
     assert created.id == registry.images["v1"]
-    assert as_json(outs) == as_json(image_rules.adopt(client, inputs))
-    assert outs["adopted_by"] == inputs
+    assert as_json(outs) == as_json(wire(image_rules.adopt(client, snake_keys(inputs))))
+    assert outs["adoptedBy"] == inputs
 
     same = plugin.diff(urn(IMAGE, "v1"), created.id, outs, inputs)
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
@@ -224,22 +225,22 @@ def test_create_adopts_and_diff_update_follow_the_rules(plugin: NativePlugin, re
     assert moved.detailedDiff["tag"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
 
     # the same image named by id instead of by tag: a change, but no replacement (it would delete what it adopts)
-    renamed = plugin.diff(urn(IMAGE, "v1"), created.id, outs, {"image_id": registry.images["v1"]})
+    renamed = plugin.diff(urn(IMAGE, "v1"), created.id, outs, {"imageId": registry.images["v1"]})
     assert renamed.changes == provider_pb2.DiffResponse.DIFF_SOME and not list(renamed.replaces)
 
-    longer = {**inputs, "delete_timeout": 120}
+    longer = {**inputs, "deleteTimeout": 120}
     timed = plugin.diff(urn(IMAGE, "v1"), created.id, outs, longer)
-    assert list(timed.diffs) == ["delete_timeout"] and not list(timed.replaces)
+    assert list(timed.diffs) == ["deleteTimeout"] and not list(timed.replaces)
     updated = struct_to_dict(plugin.update(urn(IMAGE, "v1"), created.id, outs, longer).properties)
-    assert updated["delete_timeout"] == 120.0
+    assert updated["deleteTimeout"] == 120.0
     assert updated["digest"] == outs["digest"]
 
 
 def test_preview_create_touches_nothing(plugin: NativePlugin, registry: Registry) -> None:
     calls = dict(registry.model.calls) if hasattr(registry.model, "calls") else None
-    reply = plugin.create(urn(IMAGE, "preview"), {"image_id": registry.images["mid"]}, preview=True)
+    reply = plugin.create(urn(IMAGE, "preview"), {"imageId": registry.images["mid"]}, preview=True)
     assert reply.id == ""
-    assert struct_to_dict(reply.properties)["image_id"] == registry.images["mid"]
+    assert struct_to_dict(reply.properties)["imageId"] == registry.images["mid"]
     if calls is not None:
         assert dict(registry.model.calls) == calls
 
@@ -250,10 +251,11 @@ def test_read_with_only_an_id_imports_the_image(plugin: NativePlugin, registry: 
     reply = plugin.read(urn(IMAGE, "imported"), image_id)
     assert reply.id == image_id
     outs = struct_to_dict(reply.properties)
-    assert as_json({k: outs[k] for k in IMAGE_OUTPUT_FIELDS}) == as_json(client.get_image(image_id).to_dict())
-    assert struct_to_dict(reply.inputs) == {"image_id": image_id}
+    assert as_json({camel(k): outs[camel(k)] for k in IMAGE_OUTPUT_FIELDS}) == \
+        as_json(wire(client.get_image(image_id).to_dict()))
+    assert struct_to_dict(reply.inputs) == {"imageId": image_id}
     # the program's inputs for the import (the same id) diff clean against the imported state
-    assert plugin.diff(urn(IMAGE, "imported"), image_id, outs, {"image_id": image_id}).changes == \
+    assert plugin.diff(urn(IMAGE, "imported"), image_id, outs, {"imageId": image_id}).changes == \
         provider_pb2.DiffResponse.DIFF_NONE
 
 
@@ -265,7 +267,7 @@ def test_read_of_a_gone_image_says_so(plugin: NativePlugin) -> None:
 def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
         plugin: NativePlugin, registry: Registry, fake_engine: FakeEngine) -> None:
     image_id = add_image(registry.model, registry.registry_id, "doomed").id  # its own: app stays as seeded
-    created = plugin.create(urn(IMAGE, "old"), {"image_id": image_id, "delete_timeout": 30})
+    created = plugin.create(urn(IMAGE, "old"), {"imageId": image_id, "deleteTimeout": 30})
     plugin.new_deployment()  # pulumi destroy: a deployment of its own
     outs = struct_to_dict(created.properties)
     registry.model.knobs.operation_duration = 1.2
@@ -296,7 +298,7 @@ def test_delete_waits_for_the_operation_and_reports_progress_to_the_engine(
 def test_custom_delete_timeout_caps_the_wait(plugin: NativePlugin, registry: Registry) -> None:
     # given an adopted image whose delete operation would take 30 s, and customTimeouts.delete of 0.5 s
     image_id = add_image(registry.model, registry.registry_id, "capped").id
-    created = plugin.create(urn(IMAGE, "capped"), {"image_id": image_id, "delete_timeout": 600})
+    created = plugin.create(urn(IMAGE, "capped"), {"imageId": image_id, "deleteTimeout": 600})
     plugin.new_deployment()
     registry.model.knobs.operation_duration = 30
     try:
@@ -311,6 +313,6 @@ def test_custom_delete_timeout_caps_the_wait(plugin: NativePlugin, registry: Reg
 
 
 def test_secret_inputs_stay_secret(plugin: NativePlugin, registry: Registry) -> None:
-    reply = plugin.check(urn(IMAGE, "secret"), {"repository_name": registry.repository, "tag": secret("v1")})
+    reply = plugin.check(urn(IMAGE, "secret"), {"repositoryName": registry.repository, "tag": secret("v1")})
     wire = reply.inputs.fields["tag"].struct_value.fields
     assert wire["value"].string_value == "v1" and "4dabf18193072939515e22adb298388d" in wire

@@ -1,4 +1,4 @@
-"""The plugin's schema and the dynamic resources / Python lookups use the same names, field for field."""
+"""The plugin's schema names each field of the dynamic resources / Python lookups, in camelCase, field for field."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from yc_registry_provider.lifecycle import image as image_rules
 from yc_registry_provider.models import IMAGE_OUTPUT_FIELDS, BlobInfo, ImageInfo
 from yc_registry_provider.plugin.schema import build_schema, schema_json
 
+from plugin_support import camel
+
 SCHEMA = build_schema("0.0.0")
 IMAGE = SCHEMA["resources"]["yc-registry:index:Image"]
 CLEANUP = SCHEMA["resources"]["yc-registry:index:ImageCleanup"]
@@ -22,7 +24,12 @@ GET_IMAGE = SCHEMA["functions"]["yc-registry:index:getImage"]
 
 
 def keyword_params(func: Any, drop: tuple[str, ...] = ("self", "resource_name", "opts")) -> list[str]:
-    return [name for name in inspect.signature(func).parameters if name not in drop]
+    """The Python keyword arguments, as the schema names them (camelCase)."""
+    return [camel(name) for name in inspect.signature(func).parameters if name not in drop]
+
+
+def wire(names: Any) -> list[str]:
+    return [camel(name) for name in names]
 
 
 def test_schema_is_json() -> None:
@@ -30,15 +37,25 @@ def test_schema_is_json() -> None:
 
 
 def test_image_inputs_match_the_dynamic_resource() -> None:
-    assert list(IMAGE["inputProperties"]) == list(image_rules.INPUT_FIELDS)
+    assert list(IMAGE["inputProperties"]) == wire(image_rules.INPUT_FIELDS)
     assert list(IMAGE["inputProperties"]) == keyword_params(pulumi_yc_registry.Image.__init__)
 
 
 def test_image_outputs_match_the_dynamic_resource() -> None:
-    assert list(IMAGE["properties"]) == list(image_rules.OUTPUT_FIELDS)
-    declared = [name for name in pulumi_yc_registry.Image.__annotations__]
+    assert list(IMAGE["properties"]) == wire(image_rules.OUTPUT_FIELDS)
+    declared = wire(pulumi_yc_registry.Image.__annotations__)
     assert sorted(IMAGE["properties"]) == sorted(declared)
-    assert set(IMAGE_OUTPUT_FIELDS) <= set(IMAGE["required"]) | {"config"}
+    assert set(wire(IMAGE_OUTPUT_FIELDS)) <= set(IMAGE["required"]) | {"config"}
+
+
+def test_schema_names_are_camel_case_and_descriptions_follow() -> None:
+    """TypeScript, Go and C# programs write repositoryName; the descriptions they read name fields the same way."""
+    assert "repositoryName" in IMAGE["inputProperties"] and "repository_name" not in IMAGE["inputProperties"]
+    assert "imageId" in IMAGE["required"]
+    text = json.dumps(SCHEMA)
+    assert "repository_name" not in text and "delete_timeout" not in text
+    # a value of the API stays as the API spells it
+    assert "'created_at'" in GET_IMAGES["inputs"]["properties"]["orderBy"]["description"]
 
 
 def test_lookup_arguments_match_the_python_functions() -> None:
@@ -50,29 +67,29 @@ def test_lookup_results_match_image_info() -> None:
     blob = BlobInfo(id="b", digest="sha256:" + "0" * 64, size=1)
     info = ImageInfo(id="crp1", name="crp/app", digest=blob.digest, compressed_size=1, config=blob, layers=[blob],
                      tags=["v1"], created_at="2026-01-01T00:00:00Z")
-    assert list(GET_IMAGE["outputs"]["properties"]) == list(info.to_dict()) == list(IMAGE_OUTPUT_FIELDS)
+    assert list(GET_IMAGE["outputs"]["properties"]) == wire(info.to_dict()) == wire(IMAGE_OUTPUT_FIELDS)
     assert list(GET_IMAGES["outputs"]["properties"]) == ["images"]
     image_type = SCHEMA["types"]["yc-registry:index:ImageInfo"]
-    assert list(image_type["properties"]) == list(info.to_dict())
+    assert list(image_type["properties"]) == wire(info.to_dict())
     assert list(SCHEMA["types"]["yc-registry:index:Blob"]["properties"]) == list(blob.to_dict())
 
 
 def test_cleanup_fields_match_the_dynamic_cleanup() -> None:
     """The plugin's ImageCleanup takes its field lists from lifecycle.cleanup, the dynamic ImageCleanup's rules."""
-    assert list(CLEANUP["inputProperties"]) == list(cleanup_rules.INPUT_FIELDS)
-    assert list(CLEANUP["properties"]) == list(cleanup_rules.OUTPUT_FIELDS)
-    assert set(CLEANUP["required"]) == set(cleanup_rules.RESULT_FIELDS) == {"candidate_count", "candidate_ids"}
-    assert list(cleanup_rules.INPUT_FIELDS) == [name for name in inspect.signature(CleanupRules).parameters]
+    assert list(CLEANUP["inputProperties"]) == wire(cleanup_rules.INPUT_FIELDS)
+    assert list(CLEANUP["properties"]) == wire(cleanup_rules.OUTPUT_FIELDS)
+    assert set(CLEANUP["required"]) == set(wire(cleanup_rules.RESULT_FIELDS)) == {"candidateCount", "candidateIds"}
+    assert wire(cleanup_rules.INPUT_FIELDS) == keyword_params(CleanupRules)
     assert list(CLEANUP["inputProperties"]) == keyword_params(ImageCleanup.__init__)
 
 
 def test_cleanup_types_match_the_rules() -> None:
     """Integers where the rules want ints, the keep_tags list, booleans: a generated SDK sends what the rules take."""
     types = {name: prop.get("type") for name, prop in CLEANUP["inputProperties"].items()}
-    assert types == {"repository_name": "string", "registry_id": "string", "keep_tags": "array",
-                     "keep_last": "integer", "older_than": "string", "untagged_only": "boolean",
-                     "delete_all": "boolean", "dry_run": "boolean", "concurrency": "integer", "timeout": "number"}
-    assert CLEANUP["properties"]["candidate_ids"]["items"] == {"type": "string"}
+    assert types == {"repositoryName": "string", "registryId": "string", "keepTags": "array",
+                     "keepLast": "integer", "olderThan": "string", "untaggedOnly": "boolean",
+                     "deleteAll": "boolean", "dryRun": "boolean", "concurrency": "integer", "timeout": "number"}
+    assert CLEANUP["properties"]["candidateIds"]["items"] == {"type": "string"}
     assert "destroy" in CLEANUP["description"] and "replaces" in CLEANUP["description"]
 
 
@@ -85,11 +102,11 @@ def test_secret_config_is_secret() -> None:
 def test_byte_sizes_are_numbers_not_32_bit_integers() -> None:
     # codegen maps "integer" to int32 in C# and Java; an image or a layer can be larger than 2 GiB
     blob = SCHEMA["types"]["yc-registry:index:Blob"]["properties"]["size"]
-    assert IMAGE["properties"]["compressed_size"]["type"] == "number" and blob["type"] == "number"
+    assert IMAGE["properties"]["compressedSize"]["type"] == "number" and blob["type"] == "number"
 
 
 def test_the_yaml_example_calls_functions_the_schema_declares_with_arguments_it_accepts() -> None:
-    # given examples/yaml-lookup (not runnable here: no Pulumi CLI), its invokes must match the plugin's schema
+    # given examples/yaml-lookup (run for real by tests/e2e), its invokes must match the plugin's schema
     import yaml  # pyyaml, a dependency of pulumi
 
     from harness import REPO_ROOT

@@ -302,6 +302,18 @@ def test_own_resources_do_not_trip_sunset(by_name):
         assert run_resource(p, r["type"], plain_inputs(r)) == []
 
 
+def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
+    # given the native plugin's camelCase names for the same cleanup and image
+    cleanup = {"repositoryName": "crp1/app", "deleteAll": True}
+    kept = {"repositoryName": "crp1/app", "deleteAll": True, "keepTags": ["release-.*"]}
+    image = {"repositoryName": "crp1/app", "tag": "latest", "compressedSize": 2 * 1024 ** 3}
+    # then the checks decide as they do for the snake_case names
+    assert checks.check_cleanup_keep_rule(cleanup) == checks.check_cleanup_keep_rule(
+        {"repository_name": "crp1/app", "delete_all": True}) != []
+    assert checks.check_cleanup_keep_rule(kept) == []
+    assert checks.check_max_compressed_size(image) != []
+
+
 # -------------------------------------------------------------- migration
 MIGRATED, LEFT = "crpmigrated0000000001", "crpleft00000000000001"
 FOLDER_MIGRATION = "pulumi-python:dynamic/yc-registry:FolderMigration"
@@ -347,3 +359,12 @@ def test_disabled_redirects_with_cr_yandex_references_left_are_reported_on_the_m
 
 def test_own_resources_do_not_trip_migration(by_name):
     assert run_stack(policies.container_registry_migration(), captured(by_name)) == []
+
+
+def test_migration_reads_the_native_plugins_camel_case_names():
+    native = [("yc-registry:index:FolderMigration", "folder", {"folderId": "b1g", "status": "COMPLETED",
+                                                                "registryIds": [MIGRATED], "disableRedirects": True}),
+              ("kubernetes:apps/v1:Deployment", "web", {"spec": {"image": f"cr.yandex/{MIGRATED}/web:v3"}})]
+    out = run_stack(policies.container_registry_migration(), native)
+    assert any(f"{MIGRATED} (by FolderMigration folder)" in m for m, _u in out)
+    assert any("disable_redirects=true" in m and "of folder b1g" in m for m, _u in out)

@@ -40,15 +40,21 @@ from ..lifecycle import migration as migration_rules
 from ..lifecycle.values import UNKNOWN
 from ..lookups import find_image, find_images
 from ..backends.service import MigrationBackend
+from .names import camel, camel_mentions, from_wire, snake, to_wire
 from .schema import (CLEANUP_TOKEN, CONFIG, GET_FOLDER_MIGRATION_ARGS, GET_FOLDER_MIGRATION_TOKEN, GET_IMAGE_ARGS,
                      GET_IMAGE_TOKEN, GET_IMAGES_ARGS, GET_IMAGES_TOKEN, IMAGE_TOKEN, MIGRATION_TOKEN, PACKAGE,
-                     VERIFY_MIGRATION_ARGS, VERIFY_MIGRATION_TOKEN, schema_json)
+                     VERIFY_MIGRATION_ARGS, VERIFY_MIGRATION_TOKEN, property_names, schema_json)
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_ENV = "YC_REGISTRY_PROGRESS_INTERVAL"
 DEFAULT_PROGRESS_INTERVAL = 10.0
 T = TypeVar("T")
+
+
+def wire_text(message: str) -> str:
+    """A message for the engine, naming properties as the schema does (camelCase)."""
+    return camel_mentions(message, property_names())
 
 
 # -- PropertyValue <-> plain Python ---------------------------------------------------------------------------
@@ -67,13 +73,14 @@ def to_plain(value: PropertyValue) -> Any:
 
 
 def plain_map(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
-    """A property map as a plain dict."""
-    return {key: to_plain(item) for key, item in values.items()}
+    """A property map from the wire (camelCase) as a plain dict with the rules' snake_case names."""
+    result: dict[str, Any] = from_wire({key: to_plain(item) for key, item in values.items()})
+    return result
 
 
 def secret_keys(values: Mapping[str, PropertyValue]) -> set[str]:
-    """Top-level keys holding (or containing) a secret."""
-    return {key for key, item in values.items() if item.contains_secret()}
+    """Top-level keys holding (or containing) a secret, by their snake_case names."""
+    return {snake(key) for key, item in values.items() if item.contains_secret()}
 
 
 def from_plain(value: Any, secret: bool = False) -> PropertyValue:
@@ -98,8 +105,8 @@ def from_plain(value: Any, secret: bool = False) -> PropertyValue:
 
 
 def property_map(values: Mapping[str, Any], secrets: set[str] | frozenset[str] = frozenset()) -> dict[str, PropertyValue]:
-    """A plain dict as a property map; keys in ``secrets`` stay secret."""
-    return {key: from_plain(item, key in secrets) for key, item in values.items()}
+    """A plain dict (snake_case names) as a property map for the wire (camelCase); keys in ``secrets`` stay secret."""
+    return {camel(key): from_plain(to_wire(item), key in secrets) for key, item in values.items()}
 
 
 # -- the engine's log --------------------------------------------------------------------------------------------
@@ -215,9 +222,9 @@ class YcRegistryProvider(Provider):
         try:
             return await self._invoke(request.tok, args)
         except InvalidArgumentError as exc:
-            return InvokeResponse(failures=[CheckFailure(exc.field, str(exc))])
+            return InvokeResponse(failures=[CheckFailure(camel(exc.field), wire_text(str(exc)))])
         except SelectionError as exc:
-            return InvokeResponse(failures=[CheckFailure(self._selector_field(args), str(exc))])
+            return InvokeResponse(failures=[CheckFailure(camel(self._selector_field(args)), wire_text(str(exc)))])
 
     @staticmethod
     def _selector_field(args: Mapping[str, Any]) -> str:
@@ -231,13 +238,13 @@ class YcRegistryProvider(Provider):
         if tok == GET_IMAGES_TOKEN:
             unknown = sorted(set(args) - set(GET_IMAGES_ARGS))
             if unknown:
-                raise InvalidArgumentError(unknown[0], f"is not an argument of getImages ({', '.join(GET_IMAGES_ARGS)})")
+                raise InvalidArgumentError(unknown[0], f"is not an argument of getImages ({', '.join(map(camel, GET_IMAGES_ARGS))})")
             images = await self._call(lambda b: find_images(b, **args))
-            return InvokeResponse(return_value={"images": from_plain([image.to_dict() for image in images])})
+            return InvokeResponse(return_value=property_map({"images": [image.to_dict() for image in images]}))
         if tok == GET_IMAGE_TOKEN:
             unknown = sorted(set(args) - set(GET_IMAGE_ARGS))
             if unknown:
-                raise InvalidArgumentError(unknown[0], f"is not an argument of getImage ({', '.join(GET_IMAGE_ARGS)})")
+                raise InvalidArgumentError(unknown[0], f"is not an argument of getImage ({', '.join(map(camel, GET_IMAGE_ARGS))})")
             # most_recent is passed as given: the lookup refuses anything but a real bool ("false" is not false)
             image = await self._call(lambda b: find_image(b, **args))
             return InvokeResponse(return_value=property_map(image.to_dict()))
@@ -272,7 +279,7 @@ class YcRegistryProvider(Provider):
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         return CheckResponse(inputs=property_map(inputs, secrets),
-                             failures=[CheckFailure(field, reason) for field, reason in failures])
+                             failures=[CheckFailure(camel(field), wire_text(reason)) for field, reason in failures])
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
@@ -291,9 +298,10 @@ class YcRegistryProvider(Provider):
             changed, replaces = list(migration_plan.changed), list(migration_plan.replaces)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
-        detailed = {name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE if name in replaces
-                                       else PropertyDiffKind.UPDATE, True) for name in changed}
-        return DiffResponse(changes=bool(changed), replaces=replaces, diffs=changed, detailed_diff=detailed,
+        detailed = {camel(name): PropertyDiff(PropertyDiffKind.UPDATE_REPLACE if name in replaces
+                                              else PropertyDiffKind.UPDATE, True) for name in changed}
+        return DiffResponse(changes=bool(changed), replaces=[camel(name) for name in replaces],
+                            diffs=[camel(name) for name in changed], detailed_diff=detailed,
                             delete_before_replace=False)
 
     def _preview_outputs(self, inputs: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:

@@ -1,11 +1,14 @@
 """The Pulumi package schema of ``yc-registry``, built from the field lists the dynamic resources use.
 
-Property names are the dynamic resources' snake_case names, unchanged, so a program can move between the
-Python SDK and a generated SDK without renaming anything (tests/plugin/test_schema_parity.py holds them equal).
+The specs below use the dynamic resources' snake_case names; ``build_schema`` renames every property (and every
+mention of one in a description) to camelCase, as Pulumi schemas name them, so each generated SDK maps them to its
+language: Python ``repository_name``, TypeScript ``repositoryName`` (tests/plugin/test_schema_parity.py holds each
+schema name to the dynamic resource's name).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -14,6 +17,7 @@ from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
 from ..lifecycle import migration as migration_rules
 from ..models import IMAGE_OUTPUT_FIELDS
+from .names import camel, camel_mentions
 
 PACKAGE = "yc-registry"
 IMAGE_TOKEN = f"{PACKAGE}:index:Image"
@@ -145,7 +149,8 @@ GET_IMAGES_ARG_SPECS: dict[str, dict[str, Any]] = {
     "folder_id": {**_STR, "description": "List every registry of a folder (default: yc-registry:folderId, "
                                          "then YC_FOLDER_ID)."},
     "filter": {**_STR, "description": "API filter; only name=\"<registry_id>/<repository>\" is supported."},
-    "order_by": {**_STR, "description": "Comma-separated sort fields: name, digest, created_at, last_modified."},
+    "order_by": {**_STR, "description": "Comma-separated sort fields of the API: 'name', 'digest', 'created_at', "
+                                        "'last_modified'."},
     "tag": {**_STR, "description": "Only images carrying this tag."},
     "limit": {"type": "integer", "description": "Return at most this many images."},
 }
@@ -290,8 +295,52 @@ def function(description: str, args: dict[str, dict[str, Any]], outputs: dict[st
     }
 
 
+def _property_names(node: Any, found: set[str]) -> set[str]:
+    """Every snake_case property name declared anywhere in ``node``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("properties", "inputProperties") and isinstance(value, dict):
+                found.update(name for name in value if "_" in name)
+            _property_names(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _property_names(item, found)
+    return found
+
+
+def to_camel_case(node: Any, names: set[str]) -> Any:
+    """The schema with camelCase property names, in declarations, ``required`` lists and descriptions."""
+    if isinstance(node, dict):
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("properties", "inputProperties") and isinstance(value, dict):
+                result[key] = {camel(name): to_camel_case(spec, names) for name, spec in value.items()}
+            elif key == "required" and isinstance(value, list):
+                result[key] = [camel(name) for name in value]
+            elif key == "description" and isinstance(value, str):
+                result[key] = camel_mentions(value, names)
+            else:
+                result[key] = to_camel_case(value, names)
+        return result
+    if isinstance(node, list):
+        return [to_camel_case(item, names) for item in node]
+    return node
+
+
+@functools.lru_cache(maxsize=1)
+def property_names() -> frozenset[str]:
+    """Every snake_case property name of the package (what messages to the engine rename)."""
+    return frozenset(_property_names(_snake_schema("0"), set()))
+
+
 def build_schema(version: str) -> dict[str, Any]:
-    """The whole package schema as a dict (``json.dumps`` it for GetSchema)."""
+    """The whole package schema as a dict (``json.dumps`` it for GetSchema), property names in camelCase."""
+    schema = _snake_schema(version)
+    return to_camel_case(schema, _property_names(schema, set()))  # type: ignore[no-any-return]
+
+
+def _snake_schema(version: str) -> dict[str, Any]:
+    """The schema with the rules' snake_case names (``build_schema`` renames them)."""
     config_vars = {name: {"type": typ, "description": desc, **({"secret": True} if secret else {})}
                    for name, (typ, secret, desc) in CONFIG.items()}
     image_info = {
@@ -359,4 +408,4 @@ __all__ = sorted(["CLEANUP_TOKEN", "CONFIG", "FUNCTION_TOKENS", "GET_FOLDER_MIGR
                   "GET_FOLDER_MIGRATION_TOKEN", "GET_IMAGES_ARGS", "GET_IMAGES_TOKEN", "MIGRATION_TOKEN",
                   "VERIFY_MIGRATION_ARGS", "VERIFY_MIGRATION_TOKEN",
                   "GET_IMAGE_ARGS", "GET_IMAGE_TOKEN", "IMAGE_TOKEN", "PACKAGE", "RESOURCE_TOKENS",
-                  "SECRET_CONFIG", "build_schema", "schema_json"])
+                  "SECRET_CONFIG", "build_schema", "property_names", "schema_json"])

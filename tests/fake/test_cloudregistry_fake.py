@@ -206,3 +206,32 @@ def test_the_sdk_client_refuses_cloudregistry_stubs_which_is_why_we_build_our_ow
     sdk = yandexcloud.SDK(iam_token="t1.fake-demo-token", endpoint="127.0.0.1:1")
     with pytest.raises(RuntimeError, match="Unknown service"):
         sdk.client(artifact_service_pb2_grpc.ArtifactServiceStub)
+
+
+class TickingClock:
+    """Every reading is later than the last: shows state read at one moment and reported at another."""
+
+    def __init__(self) -> None:
+        self.now = 1_767_225_600.0
+
+    def __call__(self) -> float:
+        self.now += 0.01
+        return self.now
+
+
+def test_a_dashboard_never_runs_ahead_of_the_artifacts_it_reports() -> None:
+    # given a clock that moves on every reading, and a migration of 40 versions at 100 a second
+    model = FakeModel(clock=TickingClock())
+    seeded(model, images=38)
+    cloud = model.cloud_registry
+    cloud.knobs.tags_per_second = 100.0
+    cloud.start_folder_migration(FOLDER)
+    # when the dashboard is read until the migration is no longer under way
+    board = cloud.folder_dashboard(FOLDER)
+    while board.status in ("CREATED", "SCHEDULED", "IN_PROGRESS"):
+        versions = sum(1 for a in cloud.artifacts.values() if a.kind == "ARTIFACT")
+        assert versions >= board.tags.completed  # what it calls completed is there
+        board = cloud.folder_dashboard(FOLDER)
+    # then every version it reports completed is already an artifact (no advance() in between)
+    assert board.status == "COMPLETED"
+    assert sum(1 for a in cloud.artifacts.values() if a.kind == "ARTIFACT") == board.tags.completed == 40

@@ -36,6 +36,13 @@ class AutoBackend:
         self.cloud = CloudRegistryClient(settings, transport=self.transport, **wait)
         self._lock = threading.Lock()
         self._served: dict[str, bool] = {}
+        self._service_of: dict[str, str] = {}  # image id -> the service that answered for it (saves a Get on delete)
+
+    def _seen(self, images: Iterator[ImageInfo]) -> Iterator[ImageInfo]:
+        for image in images:
+            with self._lock:
+                self._service_of[image.id] = image.service
+            yield image
 
     def __enter__(self) -> "AutoBackend":
         return self
@@ -76,9 +83,9 @@ class AutoBackend:
                                     timeout=timeout)
         if scope.repository_name or scope.registry_id:
             owner = (scope.repository_name.split("/", 1)[0] if scope.repository_name else scope.registry_id)
-            return self.backend_for(owner).list_images(repository_name=repository_name, registry_id=registry_id,
-                                                       **args)
-        return self._folder(scope.folder_id, args)
+            return self._seen(self.backend_for(owner).list_images(repository_name=repository_name,
+                                                                  registry_id=registry_id, **args))
+        return self._seen(self._folder(scope.folder_id, args))
 
     def _folder(self, folder_id: str, args: dict[str, Any]) -> Iterator[ImageInfo]:
         try:
@@ -96,11 +103,15 @@ class AutoBackend:
     def get_image(self, image_id: str, *, timeout: float | None = None) -> ImageInfo:
         """By id: a Container Registry image whose registry has migrated is answered by its successor (same
         registry, same digest) in Cloud Registry; an id Container Registry does not know is tried as an artifact."""
+        if self._service_of.get(image_id) == self.cloud.service:
+            return self.cloud.get_image(image_id, timeout=timeout)
         try:
             image = self.container.get_image(image_id, timeout=timeout)
         except errors.NotFoundError:
             return self.cloud.get_image(image_id, timeout=timeout)
         if not self.in_cloud_registry(image.registry_id):
+            with self._lock:
+                self._service_of[image.id] = image.service
             return image
         successor = self.cloud.find_by_digest(image.registry_id, image.digest, image.repository)
         if successor is None:
@@ -113,6 +124,11 @@ class AutoBackend:
     def delete_image(self, image_id: str, *, timeout: float | None = None,
                      on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
         """Delete where the image lives now (its successor in Cloud Registry after a migration)."""
+        with self._lock:
+            known = self._service_of.get(image_id)
+        if known == self.container.service:  # listed or read from Container Registry by this backend just now
+            return self.container.delete_image(image_id, timeout=timeout, on_started=on_started,
+                                               retry_send=retry_send)
         try:
             image = self.get_image(image_id, timeout=timeout)
         except errors.NotFoundError:

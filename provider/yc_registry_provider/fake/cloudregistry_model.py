@@ -316,11 +316,12 @@ class CloudRegistryModel:
         done = min(len(m.units), int((elapsed - 2 * m.stage_seconds) * m.tags_per_second))
         return (FINISHED, done) if done >= len(m.units) else ("IN_PROGRESS", done)
 
-    def advance(self) -> None:
-        """Carry every migration forward to now: registries appear, versions become artifacts."""
+    def advance(self) -> float:
+        """Carry every migration forward to now: registries appear, versions become artifacts. Returns that now,
+        so a dashboard is computed at the very moment the artifacts were brought up to (never ahead of them)."""
         self.cr.advance()
-        now = self.cr.clock()
         with self._lock:
+            now = self.cr.clock()
             for m in self.migrations.values():
                 stage, done = self._stage(m, now)
                 if stage == "CREATED":
@@ -341,6 +342,7 @@ class CloudRegistryModel:
                     registry = self.registries.get(registry_id)
                     if registry is not None and done >= b and stage != "SCHEDULED":
                         registry.status = "ACTIVE"
+        return now
 
     # ----- RegistryService -----------------------------------------------------------------------
 
@@ -593,8 +595,8 @@ class CloudRegistryModel:
             top_in_progress_repositories=[s for s in repo_statuses if s.status == "IN_PROGRESS"][
                 :lim["in_progress_repositories_limit"]])
 
-    def _dashboard(self, dashboard_id: str, migrations: list[Migration], lim: dict[str, int]) -> Dashboard:
-        now = self.cr.clock()
+    def _dashboard(self, dashboard_id: str, migrations: list[Migration], lim: dict[str, int],
+                   now: float) -> Dashboard:
         boards: list[RegistryDashboard] = []
         statuses = []
         for m in migrations:
@@ -619,23 +621,23 @@ class CloudRegistryModel:
         """MigrationService.GetFolderMigrationStatusDashboard."""
         _check_id("folder_id", folder_id, required=True)
         lim = _limits(given)
-        self.advance()
         with self._lock:
+            now = self.advance()
             m = self.migrations.get(folder_id)
             if m is None:
                 raise FakeError("NOT_FOUND", f"folder {folder_id} has no migration; start one with StartFolder")
-            return self._dashboard(folder_id, [m], lim)
+            return self._dashboard(folder_id, [m], lim, now)
 
     def cloud_dashboard(self, cloud_id: str, **given: int) -> Dashboard:
         """MigrationService.GetCloudMigrationStatusDashboard: every folder migration of the cloud together."""
         _check_id("cloud_id", cloud_id, required=True)
         lim = _limits(given)
-        self.advance()
         with self._lock:
+            now = self.advance()
             chosen = [m for m in self.migrations.values() if m.cloud_id == cloud_id]
             if not chosen:
                 raise FakeError("NOT_FOUND", f"cloud {cloud_id} has no migration; start one with StartCloud")
-            return self._dashboard(cloud_id, chosen, lim)
+            return self._dashboard(cloud_id, chosen, lim, now)
 
     def toggle_redirects(self, *, registry_id: str = "", folder_id: str = "", cloud_id: str = "",
                          enabled: bool) -> Any:

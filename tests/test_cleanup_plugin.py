@@ -63,7 +63,8 @@ def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin) -> None:
     inputs, failures = plugin.check(URN, {}, news)
     assert failures == []
     assert inputs == {"repository_name": "crp1/app", "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
-                      "delete_all": False, "dry_run": False, "timeout": 60, "__provider": news["__provider"]}
+                      "delete_all": False, "dry_run": False, "timeout": 60, "tag_match_mode": "any",
+                      "recursive": False, "__provider": news["__provider"]}
 
 
 @pytest.mark.parametrize("kwargs, field", [

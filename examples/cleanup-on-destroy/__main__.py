@@ -5,8 +5,9 @@ The registry comes from pulumi-yandex (``pulumi_yandex.ContainerRegistry``). The
 ImageCleanup first, which deletes the images, and only then the registry, which the cloud refuses to
 delete while it holds images.
 
-Config: ``registryName`` (default app-images), ``keepTags`` (optional list of regular expressions: images with a
-matching tag are kept, and the registry is then retained on destroy since it cannot be deleted non-empty),
+Config: ``registryName`` (default app-images), ``keepTags`` (optional list of regular expressions, each matching
+a whole tag: ``v1\\..*`` keeps ``v1.0.0``, ``v1`` only the tag ``v1``; images with a matching tag are kept, and the
+registry is then retained on destroy since it cannot be deleted non-empty),
 ``dryRun`` (report only), and the usual ``yandex:*`` provider config (token, folderId, ...).
 """
 

@@ -314,15 +314,18 @@ CLEANUP_DEFAULTS: Dict[str, Any] = {
     "allowWithoutKeepRules": False,
     "untaggedOnlyIsKeepRule": True,
     "olderThanIsKeepRule": True,
+    "deleteTagsMatchingIsKeepRule": True,
     "exemptDryRun": True,
 }
 
 # The provider's keep rules (yc_registry_provider.cleanup.rules): any of them protects an image; with none,
 # the provider refuses unless delete_all=True, which only lifts that refusal (rules given with it still
-# protect).
-CLEANUP_RULE_NAMES = ("keep_tags", "keep_last", "older_than", "untagged_only")
+# protect). Tag patterns match whole tags; delete_tags_matching keeps the tagged images its filter does not match.
+CLEANUP_RULE_NAMES = ("keep_tags", "keep_tag_prefixes", "keep_last", "keep_rules", "older_than", "untagged_only",
+                      "delete_tags_matching")
 # Rules that count as keep rules only while their config switch is on.
-_SWITCHES = (("older_than", "olderThanIsKeepRule"), ("untagged_only", "untaggedOnlyIsKeepRule"))
+_SWITCHES = (("older_than", "olderThanIsKeepRule"), ("untagged_only", "untaggedOnlyIsKeepRule"),
+             ("delete_tags_matching", "deleteTagsMatchingIsKeepRule"))
 
 
 def _counted_rule_names(cfg: Mapping[str, Any]) -> List[str]:
@@ -352,12 +355,25 @@ def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
     counted: List[str] = []
     excluded: List[str] = []
     unknown: List[str] = []
-    keep_tags = inputs.get("keep_tags")
-    if is_unknown(keep_tags):
-        unknown.append("keep_tags")
-    elif isinstance(keep_tags, list) and any(_is_set(t) or is_unknown(t) for t in keep_tags):
-        shown = ", ".join("?" if is_unknown(t) else str(t) for t in keep_tags if _is_set(t) or is_unknown(t))
-        counted.append(f"keep_tags [{shown}]")
+    for list_name in ("keep_tags", "keep_tag_prefixes"):
+        values = inputs.get(list_name)
+        if is_unknown(values):
+            unknown.append(list_name)
+        elif isinstance(values, list) and any(_is_set(t) or is_unknown(t) for t in values):
+            shown = ", ".join("?" if is_unknown(t) else str(t) for t in values if _is_set(t) or is_unknown(t))
+            counted.append(f"{list_name} [{shown}]")
+    keep_rules = inputs.get("keep_rules")
+    if is_unknown(keep_rules):
+        unknown.append("keep_rules")
+    elif isinstance(keep_rules, list):
+        entries = [entry for entry in keep_rules if is_unknown(entry) or (
+            isinstance(entry, Mapping) and (is_unknown(entry.get("keep_last"))
+                                            or (_number(entry.get("keep_last")) or 0) > 0))]
+        if any(not isinstance(entry, Mapping) or is_unknown(entry.get("keep_last")) for entry in entries):
+            unknown.append("keep_rules")
+        elif entries:
+            counted.append("keep_rules [" + ", ".join(
+                f"{entry.get('tag_pattern')}={_whole(entry.get('keep_last'))}" for entry in entries) + "]")
     keep_last = inputs.get("keep_last")
     if is_unknown(keep_last):
         unknown.append("keep_last")
@@ -374,6 +390,13 @@ def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
             if not _is_set(value):
                 continue
             text = f"older_than {value}"
+        elif name == "delete_tags_matching":
+            if not (isinstance(value, list) and any(_is_set(t) or is_unknown(t) for t in value)):
+                continue
+            if any(is_unknown(t) for t in value) and cfg.get(switch):
+                unknown.append(name)
+                continue
+            text = f"delete_tags_matching [{', '.join(str(t) for t in value if _is_set(t))}]"
         else:
             if value is not True:
                 continue
@@ -383,8 +406,9 @@ def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
 
 
 def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
-    """An ImageCleanup must keep something: at least one keep rule (``keep_tags``, ``keep_last > 0``,
-    ``older_than``, ``untagged_only``; the last two can be excluded by config).
+    """An ImageCleanup must keep something: at least one keep rule (``keep_tags``, ``keep_tag_prefixes``,
+    ``keep_last > 0``, ``keep_rules``, ``older_than``, ``untagged_only``, ``delete_tags_matching``; the last three
+    can be excluded by config).
 
     ``delete_all=True`` only lifts the provider's refusal of a cleanup without rules, so it is reported only
     when no rule is given (and ``allowDeleteAll`` is false).  Values unknown during a preview that could
@@ -419,14 +443,22 @@ def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[
                 f"instead, or set allowDeleteAll to permit it."]
     if cfg.get("allowWithoutKeepRules"):
         return []
-    hints = {"keep_tags": "keep_tags (regexes of tags to keep)",
+    hints = {"keep_tags": "keep_tags (regexes that must match the whole tag, e.g. 'v1\\..*' for v1.0.0)",
+             "keep_tag_prefixes": "keep_tag_prefixes (tag prefixes to keep)",
              "keep_last": "keep_last (number of newest images to keep)",
+             "keep_rules": "keep_rules ([{tag_pattern, keep_last}], newest N per pattern)",
+             "delete_tags_matching": "delete_tags_matching (regexes of the tags to delete)",
              "older_than": "older_than (e.g. '30d': younger images are kept)",
              "untagged_only": "untagged_only=True (tagged images are kept)"}
     wanted = [hints[n] for n in _counted_rule_names(cfg)]
     what = "no counted keep rule" if excluded else "no keep rule"
     return [f"ImageCleanup of {scope} has {what}{not_counted}: set {', '.join(wanted[:-1])} "
             f"and/or {wanted[-1]}."]
+
+
+def _whole(v: Any) -> Any:
+    n = _number(v)
+    return int(n) if n is not None and float(n).is_integer() else v
 
 
 def _number(v: Any) -> Optional[float]:

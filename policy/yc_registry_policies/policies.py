@@ -142,8 +142,9 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
 
     return ResourceValidationPolicy(
         name="cleanup-needs-keep-rule",
-        description="An ImageCleanup must keep something: at least one keep rule (keep_tags, keep_last, "
-                    "older_than, untagged_only); delete_all=True with no keep rule is reported.",
+        description="An ImageCleanup must keep something: at least one keep rule (keep_tags, keep_tag_prefixes, "
+                    "keep_last, keep_rules, older_than, untagged_only, delete_tags_matching); delete_all=True "
+                    "with no keep rule is reported.",
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=PolicyConfigSchema(properties={
@@ -160,10 +161,14 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
             "olderThanIsKeepRule": {"type": "boolean", "default": True,
                                     "description": "older_than (e.g. '30d': images not older than that are "
                                                    "kept) counts as a keep rule, as in the provider."},
+            "deleteTagsMatchingIsKeepRule": {"type": "boolean", "default": True,
+                                             "description": "delete_tags_matching (tagged images whose tags do "
+                                                            "not match are kept) counts as a keep rule."},
             "exemptDryRun": {"type": "boolean", "default": True,
                              "description": "Do not report cleanups with dry_run=True (they delete nothing)."},
         }),
-        remediation_steps="Add a keep rule to the ImageCleanup: keep_tags=[...], keep_last=N, "
+        remediation_steps="Add a keep rule to the ImageCleanup: keep_tags=[...] (whole-tag regexes, e.g. "
+                          "'v1\\..*'), keep_tag_prefixes=[...], keep_last=N, keep_rules=[{tag_pattern, keep_last}], "
                           "older_than='30d' or untagged_only=True.",
     )
 

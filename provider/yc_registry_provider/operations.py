@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from yandex.cloud.operation import operation_service_pb2
@@ -32,13 +33,32 @@ def hinted_interval(headers: dict[str, str], policy: WaitPolicy) -> float | None
     return min(policy.max_hint, max(policy.min_hint, value))
 
 
+@dataclass
+class PollStats:
+    """What one wait saw, in seconds from its start: when the last poll that found the operation unfinished and
+    the poll that found it done were sent. A caller learns from it when to place the next first poll."""
+
+    polls: int = 0
+    pending_after: float | None = None
+    done_after: float | None = None
+
+
 def wait_operation(transport: Transport, operation_id: str, *, timeout: float, image_id: str | None = None,
                    policy: WaitPolicy = DEFAULT_WAIT, hint: float | None = None,
-                   sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> Any:
-    """Poll OperationService.Get until the operation is done; return it (raise if it failed or timed out)."""
+                   sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
+                   first_poll: float | None = None, stats: PollStats | None = None) -> Any:
+    """Poll OperationService.Get until the operation is done; return it (raise if it failed or timed out).
+
+    ``first_poll`` (seconds) places the first poll where the caller expects the operation to be done (a duration
+    learned from earlier deletes); later polls then back off from ``policy.learned_step``. ``stats`` is filled in.
+    """
     rng = rng or random.Random()
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = policy.first_poll if hint is None else min(hint, policy.first_poll * 4)
+    if first_poll is not None:
+        delay = max(0.0, first_poll)
+    stats = stats if stats is not None else PollStats()
     polls = 0
     subject = f"operation {operation_id}" + (f" (deleting image {image_id})" if image_id else "")
     while True:
@@ -46,6 +66,8 @@ def wait_operation(transport: Transport, operation_id: str, *, timeout: float, i
             _on_timeout(transport, operation_id, image_id, timeout, policy)
         sleep(delay)
         polls += 1
+        stats.polls = polls
+        sent = time.monotonic() - started
         try:
             operation, headers = transport.call(
                 "operation", "Get", operation_service_pb2.GetOperationRequest(operation_id=operation_id),
@@ -61,14 +83,19 @@ def wait_operation(transport: Transport, operation_id: str, *, timeout: float, i
                 raise
             _on_timeout(transport, operation_id, image_id, timeout, policy)
         if operation.done:
+            stats.done_after = sent
             if operation.HasField("error"):
                 raise errors.OperationFailedError(
                     f"{subject} failed: code {operation.error.code}: {operation.error.message}",
                     operation_id=operation_id, image_id=image_id,
                     error_code=operation.error.code, error_message=operation.error.message)
             return operation
+        stats.pending_after = sent
         hinted = hinted_interval(headers, policy)
-        delay = hinted if hinted is not None else policy.interval(polls, rng)
+        if hinted is not None:
+            delay = hinted
+        else:
+            delay = policy.interval(polls, rng) if first_poll is None else policy.interval_after_learned(polls, rng)
 
 
 def _on_timeout(transport: Transport, operation_id: str, image_id: str | None, timeout: float,
@@ -86,4 +113,4 @@ def _on_timeout(transport: Transport, operation_id: str, image_id: str | None, t
         operation_id=operation_id, image_id=image_id)
 
 
-__all__ = ["POLL_INTERVAL_HEADER", "hinted_interval", "wait_operation"]
+__all__ = ["POLL_INTERVAL_HEADER", "PollStats", "hinted_interval", "wait_operation"]

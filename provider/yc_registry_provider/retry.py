@@ -43,6 +43,12 @@ class WaitPolicy:
     min_hint: float = 0.05         # bounds on a server-suggested interval (x-operation-poll-interval)
     max_hint: float = 10.0
     cancel_on_timeout: bool = False
+    learned_step: float = 0.005    # after a first poll placed at a learned duration, back off from this step
+
+    def interval_after_learned(self, poll: int, rng: random.Random | None = None) -> float:
+        """Delay after poll number ``poll`` when the first poll was placed at a learned duration: short steps
+        (the operation is due), growing by ``multiplier``, never longer than :meth:`interval`."""
+        return min(self.interval(poll, rng), self.learned_step * (self.multiplier ** (poll - 1)))
 
     def interval(self, poll: int, rng: random.Random | None = None) -> float:
         """Delay after poll number ``poll`` (1-based)."""

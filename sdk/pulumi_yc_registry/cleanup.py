@@ -7,7 +7,7 @@ would delete now (``candidate_count``, ``candidate_ids``), recomputed at create,
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi.dynamic
@@ -20,12 +20,23 @@ from yc_registry_provider.validation import whole_number
 from ._pickling import pickler_restored
 
 
+def _listed(value: Any) -> Any:
+    """A tuple as a list (the engine serializes lists); anything else unchanged."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCleanup"):
     """Deletes the images of one repository (``repository_name``) or registry (``registry_id``) on destroy.
 
-    Any keep rule protects an image: ``keep_tags`` (regular expressions matched against whole tags),
-    ``keep_last`` (newest N per repository), ``older_than`` (``"30d"``: younger images are kept),
-    ``untagged_only``. With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
+    Any keep rule protects an image: ``keep_tags`` (regular expressions that must match the *whole* tag:
+    ``"v1"`` keeps only the tag ``v1``, ``"v1\\..*"`` keeps ``v1.0.0``), ``keep_tag_prefixes`` (tags starting with
+    one of them), ``keep_last`` (newest N per repository), ``keep_rules`` (ordered ``{"tag_pattern", "keep_last"}``
+    entries, as ECR lifecycle rules: each image counts for the first entry whose pattern matches one of its tags,
+    which keeps its newest N), ``older_than`` (``"30d"``: younger images are kept), ``untagged_only``.
+    ``delete_tags_matching`` (whole-tag regexes) with ``tag_match_mode`` ``"any"`` (default) or ``"all"`` makes a
+    tagged image a candidate only when any / all of its tags match (untagged images are not filtered by it, as in
+    gcr-cleaner). ``recursive=True`` with ``repository_name`` cleans that repository and every one under it.
+    With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
     ``concurrency`` (1 to 50, default 10) bounds deletes in flight; ``timeout`` (seconds) bounds the whole run.
 
     A move of the scope to another registry replaces the resource (the old registry is emptied when the old
@@ -46,14 +57,23 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     dry_run: pulumi.Output[Optional[bool]]
     concurrency: pulumi.Output[Optional[int]]
     timeout: pulumi.Output[Optional[float]]
+    keep_tag_prefixes: pulumi.Output[Optional[list]]
+    delete_tags_matching: pulumi.Output[Optional[list]]
+    tag_match_mode: pulumi.Output[Optional[str]]
+    keep_rules: pulumi.Output[Optional[list]]
+    recursive: pulumi.Output[Optional[bool]]
     candidate_count: pulumi.Output[int]
     candidate_ids: pulumi.Output[list]
 
     def __init__(self, resource_name: str, *, repository_name: pulumi.Input[Optional[str]] = None,
-                 registry_id: pulumi.Input[Optional[str]] = None,
+                 registry_id: pulumi.Input[Optional[str]] = None, recursive: pulumi.Input[bool] = False,
                  keep_tags: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
                  keep_last: pulumi.Input[int] = 0, older_than: pulumi.Input[Optional[str]] = None,
                  untagged_only: pulumi.Input[bool] = False, delete_all: pulumi.Input[bool] = False,
+                 keep_tag_prefixes: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
+                 delete_tags_matching: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
+                 tag_match_mode: pulumi.Input[str] = "any",
+                 keep_rules: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]] = None,
                  dry_run: pulumi.Input[bool] = False, concurrency: pulumi.Input[Optional[int]] = None,
                  timeout: pulumi.Input[Optional[float]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -61,7 +81,9 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
         props.update(repository_name=repository_name, registry_id=registry_id,
                      keep_tags=list(keep_tags) if isinstance(keep_tags, tuple) else keep_tags,
                      keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
-                     delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
+                     delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
+                     keep_tag_prefixes=_listed(keep_tag_prefixes), delete_tags_matching=_listed(delete_tags_matching),
+                     tag_match_mode=tag_match_mode, keep_rules=_listed(keep_rules), recursive=recursive)
         with pickler_restored():
             super().__init__(ImageCleanupProvider(), resource_name, props, opts)
         # The engine returns every number as a float: give programs ints.

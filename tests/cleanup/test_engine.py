@@ -335,6 +335,7 @@ def test_an_interrupt_stops_starting_deletes() -> None:
 def test_a_slow_progress_callback_does_not_hold_the_other_deletes() -> None:
     # given a callback that takes 0.3 s on each progress report
     model, ids = registry_with(*untagged(40))
+    model.knobs.operation_duration = 0.15  # deletes that last while several callbacks run (learned polls are quick)
     seen: list[int] = []
 
     def slow(event: ProgressEvent) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
 from yc_registry_provider import (DeadlineExceededError, NotFoundError, OperationFailedError,
                                   OperationTimeoutError, RegistryClient, RegistryReadOnlyError, RetryPolicy,
-                                  ThrottledError, TransientError, UnavailableError)
+                                  ThrottledError, TransientError, UnavailableError, WaitPolicy)
 from yc_registry_provider.fake import FakeModel, add_image
 
 
@@ -170,3 +171,25 @@ def test_an_error_shown_during_a_rollback_is_waited_out_until_done(cloud: FakeMo
     assert time.monotonic() - started >= 0.3
     assert cloud.calls["OperationService.Get"] >= 2 and caught.value.image_id == image.id
     assert image.id in cloud.images
+
+
+def test_a_learned_first_poll_is_used_and_reported(cloud: FakeModel, registry_id: str,
+                                                   client: RegistryClient) -> None:
+    # given a delete operation of 0.2 s / when the first poll is placed at 0.25 s
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.operation_duration = 0.2
+    result = client.delete_image(image.id, first_poll=0.25)
+    # then one poll saw it done, and the result says when
+    assert result.polls == 1 and cloud.calls["OperationService.Get"] == 1
+    assert result.pending_after is None and result.done_after is not None and result.done_after >= 0.25
+
+
+def test_after_a_learned_first_poll_misses_the_next_polls_come_soon(
+        cloud: FakeModel, registry_id: str, make_client: Callable[..., RegistryClient]) -> None:
+    # given the default wait policy and an operation of 0.3 s / when the first poll is placed too early, at 0.2 s
+    image = add_image(cloud, registry_id, "app")
+    cloud.knobs.operation_duration = 0.3
+    result = make_client(wait=WaitPolicy()).delete_image(image.id, first_poll=0.2)
+    # then it was polled again within short steps (not the default schedule's growing intervals)
+    assert result.polls >= 2 and result.pending_after is not None and result.pending_after >= 0.2
+    assert result.done_after is not None and result.done_after - result.pending_after < 0.1

@@ -157,6 +157,10 @@ class Project:
         return subprocess.Popen(["pulumi", *args], cwd=self.directory, env=self.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
+    def background(self, *args: str) -> "Running":
+        """``pulumi <args>`` in the background, its output collected line by line as it comes."""
+        return Running(self, list(args), self.start(*args))
+
     def init(self, stack: str = "e2e", config: Mapping[str, Any] | None = None,
              secrets: Mapping[str, str] | None = None) -> None:
         self.pulumi("stack", "init", stack)
@@ -192,6 +196,41 @@ class Project:
     def all_output(self) -> str:
         """Everything the CLI printed in this project so far."""
         return "\n".join(result.output for result in self.log)
+
+
+class Running:
+    """A CLI command running in the background: each output line with the moment it arrived; signals; the end."""
+
+    def __init__(self, project: Project, args: list[str], proc: subprocess.Popen[str]) -> None:
+        self.project, self.args, self.proc = project, args, proc
+        self.lines: list[tuple[float, str]] = []  # (time.monotonic() when read, line)
+        self._drain = threading.Thread(target=self._read, daemon=True)
+        self._drain.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def matching(self, pattern: str) -> list[tuple[float, str]]:
+        """The lines so far that contain ``pattern`` (a regular expression)."""
+        return [(at, line) for at, line in list(self.lines) if re.search(pattern, line)]
+
+    def send(self, signum: int) -> None:
+        """Send ``signum`` to the CLI process itself (not its plugins)."""
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = 600) -> Result:
+        """Wait for the end (killing the CLI's session when it overstays); the result joins the project's log."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self._drain.join(10)
+        result = Result(self.args, self.proc.returncode, "\n".join(line for _, line in self.lines), "")
+        self.project.log.append(result)
+        return result
 
 
 def wait_for(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
@@ -231,5 +270,5 @@ def program_project(workdir: Path, env: Mapping[str, str], name: str = "e2e-imag
     return Project(directory, dict(env))
 
 
-__all__ = ["BUILD_COMMAND", "EXAMPLES", "IMAGES_PROGRAM", "REPO_ROOT", "FakeProcess", "Project", "Result", "cli_path",
-           "offline_env", "program_project", "wait_for"]
+__all__ = ["BUILD_COMMAND", "EXAMPLES", "IMAGES_PROGRAM", "REPO_ROOT", "FakeProcess", "Project", "Result", "Running",
+           "cli_path", "offline_env", "program_project", "wait_for"]

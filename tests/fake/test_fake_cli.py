@@ -32,7 +32,7 @@ def test_good_values_reach_the_knobs() -> None:
     ("--operation-duration", "-1"), ("--operation-duration", "infinity"),
     ("--poll-interval-header", "0"), ("--poll-interval-header", "-2"), ("--poll-interval-header", "nan"),
     ("--early-not-found-polls", "-1"), ("--early-not-found-polls", "1.5"),
-    ("--unavailable-every", "-3"), ("--max-unfinished-operations", "-1"), ("--max-unfinished-operations", "x"),
+    ("--unavailable-every", "-3"), ("--seed-images", "-1"), ("--seed-images", "2.5"), ("--max-unfinished-operations", "-1"), ("--max-unfinished-operations", "x"),
 ])
 def test_bad_values_exit_2_naming_the_option(option: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
@@ -51,3 +51,18 @@ def test_describe_lists_registries_repositories_and_full_digests() -> None:
         assert f"{image.id} {image.digest} " in text
         assert image.digest.startswith("sha256:") and len(image.digest) == len("sha256:") + 64
     assert describe(FakeModel()) == "(no registries: --seed empty)"
+
+
+def test_seed_images_pushes_n_untagged_images_into_one_repository() -> None:
+    # given an empty seed with 3 bulk images, and the demo seed with 2
+    empty = build_model(parse_args(["--seed", "empty", "--seed-images", "3"]))
+    demo = build_model(parse_args(["--seed-images", "2"]))
+    # then the images are in <first registry>/bulk, untagged, beside whatever the seed holds
+    (registry,) = empty.registries.values()
+    bulk = [image for image in empty.images.values() if image.repository == "bulk"]
+    assert len(bulk) == len(empty.images) == 3
+    assert {image.registry_id for image in bulk} == {registry.id} and all(not image.tags for image in bulk)
+    first = next(iter(demo.registries.values()))
+    assert sorted(i.registry_id for i in demo.images.values() if i.repository == "bulk") == [first.id] * 2
+    assert len(demo.images) == len(seed_demo(FakeModel()).images) + 2
+    assert parse_args([]).seed_images == 0

@@ -221,3 +221,19 @@ def test_read_only_registry_fails_the_delete_with_the_sunset_explanation(plugin:
     assert SUNSET_EXPLANATION in details, details
     assert "deleted 0" in details and "run the cleanup again to continue" in details
     assert remaining(cloud, ids) == ids
+
+
+def test_the_peer_rules_travel_in_camel_case_and_decide_the_delete(plugin: NativePlugin, cloud: Registry) -> None:
+    # given ordered keep rules (nested objects on the wire) and a tag filter
+    repo, ids = cloud.repository_with(("release-1",), ("release-2",), ("pr-1",), ("pr-2", "keep"), ())
+    bad = plugin.check(urn(CLEANUP, "bad"), {"repositoryName": repo,
+                                               "keepRules": [{"tagPattern": "(", "keepLast": 1}]})
+    assert [f.property for f in bad.failures] == ["keepRules[0].tagPattern"]
+    _, id_, outs = create(plugin, "peer", repository_name=repo, keep_rules=[{"tag_pattern": "release-.*",
+                                                                             "keep_last": 1}],
+                          delete_tags_matching=["release-.*", "pr-.*"], tag_match_mode="all")
+    assert outs["keepRules"] == [{"tagPattern": "release-.*", "keepLast": 1}] and outs["tagMatchMode"] == "all"
+    # when it is destroyed
+    plugin.delete(urn(CLEANUP, "peer"), id_, outs)
+    # then the newest release stays, pr-2 stays (its tag "keep" matches no filter), the others go
+    assert remaining(cloud, ids) == [ids[1], ids[3]]

@@ -88,7 +88,12 @@ def test_cleanup_types_match_the_rules() -> None:
     types = {name: prop.get("type") for name, prop in CLEANUP["inputProperties"].items()}
     assert types == {"repositoryName": "string", "registryId": "string", "keepTags": "array",
                      "keepLast": "integer", "olderThan": "string", "untaggedOnly": "boolean",
-                     "deleteAll": "boolean", "dryRun": "boolean", "concurrency": "integer", "timeout": "number"}
+                     "deleteAll": "boolean", "dryRun": "boolean", "concurrency": "integer", "timeout": "number",
+                     "recursive": "boolean", "keepTagPrefixes": "array", "deleteTagsMatching": "array",
+                     "tagMatchMode": "string", "keepRules": "array"}
+    keep_rule = SCHEMA["types"]["yc-registry:index:KeepRule"]["properties"]
+    assert {name: prop["type"] for name, prop in keep_rule.items()} == {"tagPattern": "string",
+                                                                         "keepLast": "integer"}
     assert CLEANUP["properties"]["candidateIds"]["items"] == {"type": "string"}
     assert "destroy" in CLEANUP["description"] and "replaces" in CLEANUP["description"]
 

@@ -82,6 +82,11 @@ SHAPES: List[tuple] = [
     ("ImageCleanup", "untagged-only", dict(registry_id=REGISTRY_ID, untagged_only=True, concurrency=4,
                                            timeout=600)),
     ("ImageCleanup", "dry-run-delete-all", dict(repository_name=APP, delete_all=True, dry_run=True)),
+    # the rules peers offer: tag prefixes and ordered rules keep some images
+    ("ImageCleanup", "prefixes-and-ordered-rules", dict(repository_name=APP, keep_tag_prefixes=["v1."],
+                                                        keep_rules=[{"tag_pattern": "v.*", "keep_last": 1}])),
+    # a tag filter alone: only the tagged images whose tag matches (and the untagged ones) go
+    ("ImageCleanup", "delete-tags-matching", dict(repository_name=APP, delete_tags_matching=["latest"])),
 ]
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi's secret signature key

@@ -302,6 +302,32 @@ def test_own_resources_do_not_trip_sunset(by_name):
         assert run_resource(p, r["type"], plain_inputs(r)) == []
 
 
+def test_cleanup_peer_rules_are_keep_rules(by_name):
+    """keep_tag_prefixes, keep_rules and delete_tags_matching keep some images, as the provider applies them."""
+    p = policies.cleanup_needs_keep_rule()
+    for name in ("prefixes-and-ordered-rules", "delete-tags-matching"):
+        r = by_name[name]
+        # the provider agrees: it keeps some images of the repository
+        assert r["outputs"]["candidate_count"] < by_name["delete-all"]["outputs"]["candidate_count"]
+        assert run_resource(p, r["type"], plain_inputs(r)) == []
+    r = by_name["delete-tags-matching"]
+    [msg] = run_resource(p, r["type"], plain_inputs(r), {"deleteTagsMatchingIsKeepRule": False})
+    assert "no counted keep rule" in msg and "deleteTagsMatchingIsKeepRule=false" in msg
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_rules": [{"tag_pattern": "v.*",
+                                                                                   "keep_last": 2.0}]}) == []
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_rules": [{"tag_pattern": "v.*",
+                                                                                   "keep_last": 0}]}) != []
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_rules": [checks.UNKNOWN]}) == []
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_tag_prefixes": ["v"]}) == []
+    [msg] = checks.check_cleanup_keep_rule({"repository_name": "r"})
+    assert "keep_tag_prefixes" in msg and "keep_rules" in msg and r"v1\..*" in msg
+    # the native plugin's camelCase names, nested ones included, decide the same
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r", "keepRules": [{"tagPattern": "v.*",
+                                                                                 "keepLast": 2}]}) == []
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r", "keepRules": [{"tagPattern": "v.*",
+                                                                                 "keepLast": 0}]}) != []
+
+
 def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
     # given the native plugin's camelCase names for the same cleanup and image
     cleanup = {"repositoryName": "crp1/app", "deleteAll": True}

@@ -15,12 +15,16 @@ from ..models import ImageInfo
 @dataclass(frozen=True)
 class DeleteResult:
     """What one delete did: ``already_gone`` when the image did not exist (not an error); ``kept`` when it was
-    not deleted because another resource of the same deployment still holds it."""
+    not deleted because another resource of the same deployment still holds it. ``polls``, ``pending_after`` and
+    ``done_after`` say what the wait for the Operation saw (see ``operations.PollStats``; None when it did not wait)."""
 
     image_id: str
     operation_id: str | None
     already_gone: bool
     kept: bool = False
+    polls: int = 0
+    pending_after: float | None = None
+    done_after: float | None = None
 
 
 class ImageBackend(Protocol):
@@ -38,11 +42,13 @@ class ImageBackend(Protocol):
         ...
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
-                     on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True,
+                     first_poll: float | None = None) -> DeleteResult:
         """Delete and wait for the Operation, all within ``timeout`` seconds (else OperationTimeoutError).
 
         ``on_started(operation_id)`` is called when the cloud has accepted the delete; ``retry_send=False``
-        sends the Delete once, for callers that re-check the image before each attempt.
+        sends the Delete once, for callers that re-check the image before each attempt; ``first_poll`` places
+        the first poll of the Operation (seconds after the Delete's answer), e.g. at a learned duration.
         """
         ...
 

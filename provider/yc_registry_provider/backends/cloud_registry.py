@@ -24,7 +24,7 @@ from ..config import Settings, resolve_settings
 from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from ..migration import Counters, Dashboard, FailedTag, RegistryProgress
 from ..models import CLOUD_REGISTRY, BlobInfo, ImageInfo, format_rfc3339
-from ..operations import hinted_interval, wait_operation
+from ..operations import PollStats, hinted_interval, wait_operation
 from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
 from ..transport import Transport
 from . import cloud_registry_mapping as mapping
@@ -245,8 +245,11 @@ class CloudRegistryClient:
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
                      on_started: Callable[[str], None] | None = None, retry_send: bool = True,
-                     with_history: bool | None = None) -> DeleteResult:
-        """Delete every version artifact of the image and wait for each Operation, all within ``timeout``."""
+                     first_poll: float | None = None, with_history: bool | None = None) -> DeleteResult:
+        """Delete every version artifact of the image and wait for each Operation, all within ``timeout``.
+
+        ``first_poll`` places the first poll of the first Operation (the others are done by then, or nearly);
+        the result's poll figures are the first Operation's."""
         image_id = validation.check_id("image_id", image_id)
         limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
         deadline = time.monotonic() + limit
@@ -277,19 +280,22 @@ class CloudRegistryClient:
                 on_started(operation.id)
             operations.append((operation.id, artifact.id, None if operation.done
                                else hinted_interval(headers, self.wait_policy) or -1.0))
-        for operation_id, artifact_id, hint in operations:
+        first = PollStats()
+        for n, (operation_id, artifact_id, hint) in enumerate(operations):
             if hint is None:
                 continue
             remaining = max(0.001, deadline - time.monotonic())
             try:
                 wait_operation(self.transport, operation_id, timeout=remaining, image_id=image_id,
-                               policy=self.wait_policy, hint=None if hint < 0 else hint)
+                               policy=self.wait_policy, hint=None if hint < 0 else hint,
+                               first_poll=first_poll if n == 0 else None, stats=first if n == 0 else None)
             except errors.OperationFailedError as exc:
                 if exc.error_code != 5:  # NOT_FOUND inside: someone else deleted that artifact first
                     raise
         if not operations:
             return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
-        return DeleteResult(image_id=image_id, operation_id=operations[0][0], already_gone=False)
+        return DeleteResult(image_id=image_id, operation_id=operations[0][0], already_gone=False, polls=first.polls,
+                            pending_after=first.pending_after, done_after=first.done_after)
 
     # -- migration --------------------------------------------------------------------------------
     def folder_dashboard(self, folder_id: str, *, deadline: float | None = None) -> Dashboard | None:

@@ -16,7 +16,7 @@ from ..config import Settings, resolve_settings
 from ..convert import image_from_proto
 from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from ..models import ImageInfo
-from ..operations import hinted_interval, wait_operation
+from ..operations import PollStats, hinted_interval, wait_operation
 from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
 from ..transport import Transport
 
@@ -146,12 +146,14 @@ class RegistryClient:
                              hint=hinted_interval(headers, self.wait_policy))
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
-                     on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True,
+                     first_poll: float | None = None) -> DeleteResult:
         """Delete an image and wait until its Operation is done; an image already gone is reported, not raised.
 
         ``timeout`` bounds everything: sending the Delete (with its retries) and waiting for the Operation.
         ``on_started(operation_id)`` is called once the cloud has accepted the delete (for progress messages).
-        ``retry_send=False`` sends the Delete once (see start_delete).
+        ``retry_send=False`` sends the Delete once (see start_delete). ``first_poll`` places the first poll
+        (seconds after the Delete's answer); the result says what the wait saw (polls, pending_after, done_after).
         """
         limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
         started = time.monotonic()
@@ -162,16 +164,19 @@ class RegistryClient:
             return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
         if operation_id is not None and on_started is not None:
             on_started(operation_id)
+        stats = PollStats()
         if operation_id is not None and not started_delete.done:
             remaining = max(0.001, limit - (time.monotonic() - started))
             try:
                 wait_operation(self.transport, operation_id, timeout=remaining, image_id=image_id,
-                               policy=self.wait_policy, hint=started_delete.hint)
+                               policy=self.wait_policy, hint=started_delete.hint, first_poll=first_poll,
+                               stats=stats)
             except errors.OperationFailedError as exc:
                 if exc.error_code == 5:  # NOT_FOUND inside the operation: someone else deleted it first
                     return DeleteResult(image_id=image_id, operation_id=operation_id, already_gone=True)
                 raise
-        return DeleteResult(image_id=image_id, operation_id=operation_id, already_gone=False)
+        return DeleteResult(image_id=image_id, operation_id=operation_id, already_gone=False, polls=stats.polls,
+                            pending_after=stats.pending_after, done_after=stats.done_after)
 
 
 __all__ = ["DEFAULT_DELETE_TIMEOUT", "RegistryClient", "StartedDelete"]

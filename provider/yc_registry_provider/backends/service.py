@@ -9,6 +9,7 @@ its folder migrates, without a change; every ImageInfo says which service served
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 import threading
 from typing import Any, Callable, Iterator, Mapping
 
@@ -122,24 +123,25 @@ class AutoBackend:
         return successor
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,
-                     on_started: Callable[[str], None] | None = None, retry_send: bool = True) -> DeleteResult:
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True,
+                     first_poll: float | None = None) -> DeleteResult:
         """Delete where the image lives now (its successor in Cloud Registry after a migration)."""
         with self._lock:
             known = self._service_of.get(image_id)
         if known == self.container.service:  # listed or read from Container Registry by this backend just now
             return self.container.delete_image(image_id, timeout=timeout, on_started=on_started,
-                                               retry_send=retry_send)
+                                               retry_send=retry_send, first_poll=first_poll)
         try:
             image = self.get_image(image_id, timeout=timeout)
         except errors.NotFoundError:
             return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
         backend = self.cloud if image.service == self.cloud.service else self.container
-        result = backend.delete_image(image.id, timeout=timeout, on_started=on_started, retry_send=retry_send)
-        return DeleteResult(image_id=image_id, operation_id=result.operation_id, already_gone=result.already_gone,
-                            kept=result.kept)
+        result = backend.delete_image(image.id, timeout=timeout, on_started=on_started, retry_send=retry_send,
+                                      first_poll=first_poll)
+        return replace(result, image_id=image_id)
 
 
-def open_backend(settings: Settings, **options: Any) -> Any:
+def open_backend(settings: Settings, **options: Any) -> Any:  # an ImageBackend, closable
     """The backend the settings ask for (``settings.service``); close it after use."""
     if settings.service == "container-registry":
         return RegistryClient(settings, **options)

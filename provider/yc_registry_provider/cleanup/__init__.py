@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from .engine import (CleanupFailedError, CleanupReport, ProgressCallback, ProgressEvent, cleanup_images,
                      log_progress, preview, run_cleanup)
-from .rules import CleanupRules, Selection, is_protected, parse_older_than, select
+from .rules import CleanupRules, KeepRule, Selection, is_protected, parse_older_than, select
 
 __all__ = sorted([
-    "CleanupFailedError", "CleanupReport", "CleanupRules", "ProgressCallback", "ProgressEvent", "Selection",
+    "CleanupFailedError", "CleanupReport", "CleanupRules", "KeepRule", "ProgressCallback", "ProgressEvent", "Selection",
     "cleanup_images", "is_protected", "log_progress", "parse_older_than", "preview", "run_cleanup", "select",
 ])

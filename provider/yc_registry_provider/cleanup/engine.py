@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..backend import ImageBackend
 from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, InvalidArgumentError,
@@ -29,7 +29,8 @@ from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededEr
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
-from .rules import CleanupRules, Selection, is_protected, select
+from .pacing import OperationPacer
+from .rules import CleanupRules, KeepRule, Selection, is_protected, select
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ ENGINE_RETRY = RetryPolicy(initial_backoff=0.2, max_backoff=5.0, multiplier=2.0,
 """Backoff of the engine's per-image retries. Deletes are sent once by the client (no hidden retries), so every
 retry comes back through the re-read and re-check; reads keep the client's own retries as well."""
 LIST_PAGE_SIZE = 1000
+RECHECK_MAX_AGE = 1.0
+"""Seconds a re-read may be old when its Delete is sent; an older one (a long wait for a slot) is made again."""
 PREVIEW_IDS = 10
 
 
@@ -173,6 +176,13 @@ class _AdaptiveLimit:
             return cut
 
 
+@dataclass
+class _Slot:
+    """Whether one attempt holds a delete slot of the adaptive limit (released by whoever took it)."""
+
+    held: bool = False
+
+
 class _Run:
     """One execution of a cleanup: shared state of the worker threads."""
 
@@ -191,7 +201,9 @@ class _Run:
         self.limit = _AdaptiveLimit(rules.effective_concurrency)
         self.done = 0
         self.typical_delete: float | None = None  # moving average of a delete's duration, seconds
+        self.pacer = OperationPacer()  # when to poll a delete's Operation first, learned in this run
         self.every = 1
+        self.progress_every: int | None = None  # a progress event every N images (default: about every tenth)
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.monotonic()
@@ -213,8 +225,9 @@ class _Run:
     def list_scope(self) -> list[ImageInfo]:
         """The whole scope, retrying transient failures like a delete would; a scope that is gone holds nothing."""
         def listing() -> list[ImageInfo]:
-            return list(self.backend.list_images(repository_name=self.rules.repository_name,
-                                                 registry_id=self.rules.registry_id, page_size=LIST_PAGE_SIZE,
+            where = self.rules.listing
+            return list(self.backend.list_images(repository_name=where["repository_name"],
+                                                 registry_id=where["registry_id"], page_size=LIST_PAGE_SIZE,
                                                  timeout=self._time_left()))
         attempt = 0
         while True:
@@ -270,19 +283,20 @@ class _Run:
         """Re-check and delete one image, retrying transient trouble with backoff within the deadline."""
         attempt = 0
         while True:
-            if self.expired() or not self.limit.acquire(self.deadline, self.stop):
+            if self.expired() or self.stop.is_set():
                 self._not_started(image.id)
                 return
             throttled = False
+            slot = _Slot()
             try:
-                outcome, detail = self._delete_once(image)
+                outcome, detail = self._delete_once(image, slot)
             except TransientError as exc:
                 throttled = isinstance(exc, ThrottledError)
                 outcome, detail = "retry", f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - one image's trouble must not end the others
                 outcome, detail = "failed", self._classify(exc)
             finally:
-                cut = self.limit.release(throttled=throttled)
+                cut = self.limit.release(throttled=throttled) if slot.held else None
             if cut is not None:
                 self.emit("throttled", f"cleanup of {self.report.scope}: throttled by the registry, "
                                        f"lowering concurrency to {cut}")
@@ -321,18 +335,35 @@ class _Run:
             self.report.timed_out = True
         self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
 
-    def _delete_once(self, image: ImageInfo) -> tuple[str, str]:
-        """Re-read, re-check, then send one Delete (no hidden retries: a retry comes back here and re-checks)."""
+    def _recheck(self, image: ImageInfo) -> str | None:
+        """Re-read the image and say why it is protected now (None: it may go)."""
+        fresh = self.backend.get_image(image.id, timeout=self._time_left())
+        return is_protected(fresh, self.rules, self.now, listed=image)
+
+    def _delete_once(self, image: ImageInfo, slot: "_Slot") -> tuple[str, str]:
+        """Re-read, re-check, take a delete slot, then send one Delete (no hidden retries: a retry comes back
+        here and re-checks). The re-read runs before the slot is taken, so it overlaps the deletes in flight;
+        one older than RECHECK_MAX_AGE by the time a slot is free is made again."""
         try:
-            fresh = self.backend.get_image(image.id, timeout=self._time_left())
-            reason = is_protected(fresh, self.rules, self.now)
+            reason = self._recheck(image)
+            checked = time.monotonic()
             if reason:
                 return "skipped", f"now protected: {reason}"
+            if not self.limit.acquire(self.deadline, self.stop):
+                return "not_attempted", ""
+            slot.held = True
+            if time.monotonic() - checked > RECHECK_MAX_AGE:
+                reason = self._recheck(image)
+                if reason:
+                    return "skipped", f"now protected: {reason}"
             remaining = self.remaining()
             if remaining is not None and remaining <= (self.typical_delete or 0.0):
                 return "not_attempted", ""  # would most likely not finish in time: leave it for the next run
             began = time.monotonic()
-            result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False)
+            first_poll = self.pacer.first_poll()
+            result = self.backend.delete_image(image.id, timeout=self._time_left(), retry_send=False,
+                                               first_poll=first_poll)
+            self.pacer.observe(first_poll, result)
         except NotFoundError:
             return "already_gone", ""
         except DeadlineExceededError as exc:
@@ -368,12 +399,13 @@ class _Run:
         report.selected = selection.selected_ids
         report.selected_count = len(selection.selected)
         report.protected_count = len(selection.protected)
-        self.every = max(1, min(100, -(-report.selected_count // 10)))
+        self.every = self.progress_every or max(1, min(100, -(-report.selected_count // 10)))
         verb = "would delete" if self.rules.dry_run else "deleting"
         self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
                            f"{report.protected_count} kept by the rules")
         if not self.rules.dry_run and selection.selected:
-            workers = min(self.limit.maximum, len(selection.selected))
+            # twice the slots: while `maximum` deletes are in flight, as many workers re-read the next images
+            workers = min(2 * self.limit.maximum, len(selection.selected))
             pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup")
             try:
                 for future in [pool.submit(self.process, image) for image in selection.selected]:
@@ -404,12 +436,19 @@ def _moment(now: object) -> datetime:
 
 
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
-                progress: ProgressCallback | None = None) -> CleanupReport:
-    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``)."""
+                progress: ProgressCallback | None = None, progress_every: int | None = None) -> CleanupReport:
+    """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``).
+
+    ``progress_every`` (images) sets how often a progress event is sent: 1 for a progress bar; default about
+    every tenth of the selection, at most every 100."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
+    if progress_every is not None and (isinstance(progress_every, bool) or not isinstance(progress_every, int)
+                                       or progress_every < 1):
+        raise InvalidArgumentError("progress_every", "must be a whole number of images, 1 or more", progress_every)
     started = time.monotonic()
     run = _Run(backend, rules, _moment(now), progress or log_progress, started)
+    run.progress_every = progress_every
     selection = select(run.list_scope(), rules, run.now)
     return run.execute(selection)
 
@@ -426,15 +465,22 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
                    registry_id: str | None = None,
                    keep_tags: Sequence[str] | None = None, keep_last: int = 0, older_than: str | None = None,
                    untagged_only: bool = False, delete_all: bool = False, dry_run: bool = False,
-                   concurrency: int | None = None, timeout: float | None = None, now: datetime | None = None,
+                   concurrency: int | None = None, timeout: float | None = None,
+                   keep_tag_prefixes: Sequence[str] | None = None, delete_tags_matching: Sequence[str] | None = None,
+                   tag_match_mode: str = "any", keep_rules: Sequence[KeepRule | Mapping[str, Any]] | None = None,
+                   recursive: bool = False, now: datetime | None = None,
                    progress: ProgressCallback | None = None, raise_on_failure: bool = True) -> CleanupReport:
     """The cleanup as a plain function for scripts and CI; raises CleanupFailedError unless everything went.
 
-    Without ``backend`` a RegistryClient is made from the environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
+    The rules are :class:`~yc_registry_provider.cleanup.rules.CleanupRules`' (tag patterns match whole tags:
+    ``v1\\..*`` keeps ``v1.0.0``, ``v1`` only ``v1``). Without ``backend`` a RegistryClient is made from the
+    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
     """
     rules = CleanupRules(repository_name=repository_name, registry_id=registry_id, keep_tags=keep_tags,
                          keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
-                         delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout)
+                         delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
+                         keep_tag_prefixes=keep_tag_prefixes, delete_tags_matching=delete_tags_matching,
+                         tag_match_mode=tag_match_mode, keep_rules=keep_rules, recursive=recursive)
     if backend is None:
         from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 

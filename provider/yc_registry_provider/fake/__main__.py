@@ -12,7 +12,7 @@ import sys
 import threading
 from types import FrameType
 
-from yc_registry_provider.fake.builders import DEMO_TOKEN, seed_demo
+from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
 from yc_registry_provider.fake.model import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
@@ -66,6 +66,9 @@ def _finite(text: str) -> float:
     return value
 
 
+BULK_REPOSITORY = "bulk"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options: listener, seed and knobs; a bad value exits 2 with a message naming the option."""
     parser = argparse.ArgumentParser(prog="python -m yc_registry_provider.fake", description=__doc__)
@@ -73,6 +76,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=port_number, default=0, help="plaintext port (0 picks a free one)")
     parser.add_argument("--tls", action="store_true", help="also serve TLS with a fresh self-signed certificate")
     parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
+    parser.add_argument("--seed-images", type=non_negative_int, default=0, metavar="N",
+                        help=f"also push N untagged images into repository {BULK_REPOSITORY!r} of the first "
+                             "registry (one is added if there is none)")
     parser.add_argument("--latency", type=non_negative_seconds, default=0.0, help="seconds slept per call")
     parser.add_argument("--operation-duration", type=non_negative_seconds, default=0.5,
                         help="seconds until a delete is done")
@@ -89,6 +95,9 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     model = FakeModel()
     if args.seed == "demo":
         seed_demo(model)
+    if args.seed_images:
+        registry = next(iter(model.registries.values()), None) or add_registry(model)
+        add_images(model, registry.id, BULK_REPOSITORY, args.seed_images)
     model.accept_iam_token(DEMO_TOKEN)
     knobs = model.knobs
     knobs.latency = args.latency

@@ -28,20 +28,25 @@ from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
 from .values import unknown as _unknown
 
-SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id")
-RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all")
+SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id", "recursive")
+RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all",
+                                "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules")
 BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout")
 INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
 RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids")
 OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
 DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_tags": [], "keep_last": 0,
                             "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
-                            "concurrency": None, "timeout": None}
+                            "concurrency": None, "timeout": None, "recursive": False, "keep_tag_prefixes": [],
+                            "delete_tags_matching": [], "tag_match_mode": "any", "keep_rules": []}
 _INTS = ("keep_last", "concurrency")
+_LISTS = ("keep_tags", "keep_tag_prefixes", "delete_tags_matching", "keep_rules")
 # Stand-ins for values not known yet (preview): each passes its own validation and counts as a rule when one.
 _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry_id": "unknown", "keep_tags": ["x"],
                                  "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
-                                 "dry_run": False, "concurrency": 1, "timeout": 1.0}
+                                 "dry_run": False, "concurrency": 1, "timeout": 1.0, "recursive": False,
+                                 "keep_tag_prefixes": ["x"], "delete_tags_matching": ["x"], "tag_match_mode": "any",
+                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}]}
 
 
 def _number(name: str, value: Any) -> Any:
@@ -50,6 +55,9 @@ def _number(name: str, value: Any) -> Any:
         return whole_number(value)
     if name == "timeout" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if name == "keep_rules" and isinstance(value, list):
+        return [{key: whole_number(item) if key == "keep_last" else item for key, item in entry.items()}
+                if isinstance(entry, Mapping) else entry for entry in value]
     return value
 
 
@@ -60,7 +68,7 @@ def normalize_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
         value = inputs.get(name)
         if not _given(value):
             continue
-        if name == "keep_tags" and isinstance(value, tuple):
+        if name in _LISTS and isinstance(value, tuple):
             value = list(value)
         result[name] = value if _unknown(value) else _number(name, value)
     return result
@@ -84,11 +92,11 @@ def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     (preview) are replaced by stand-ins that pass, so the known ones are still checked.
     """
     given = normalize_inputs(inputs)
-    unknown = [name for name, value in given.items() if _unknown(value)]
-    if unknown and "keep_tags" in unknown and isinstance(given["keep_tags"], list):
-        given["keep_tags"] = [_PLACEHOLDERS["keep_tags"][0] if _unknown(tag) else tag for tag in given["keep_tags"]]
-        unknown.remove("keep_tags")
-    for name in unknown:
+    for name in _LISTS:  # a list holding values not known yet: stand-ins for those items (and their fields)
+        if isinstance(given.get(name), list):
+            stand_in = _PLACEHOLDERS[name][0]
+            given[name] = [stand_in if _unknown(item) else _known_fields(item, stand_in) for item in given[name]]
+    for name in [name for name, value in given.items() if _unknown(value)]:
         given[name] = _PLACEHOLDERS[name]
     try:
         CleanupRules(**given)
@@ -97,6 +105,13 @@ def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     except TypeError as exc:  # a value of the wrong shape the rules did not anticipate
         return [("keep_tags" if "keep_tags" in str(exc) else "repository_name", f"invalid input: {exc}")]
     return []
+
+
+def _known_fields(item: Any, stand_in: Any) -> Any:
+    """A keep_rules entry with its unknown fields replaced by the stand-in's; anything else unchanged."""
+    if isinstance(item, Mapping) and isinstance(stand_in, Mapping):
+        return {key: stand_in.get(key, value) if _unknown(value) else value for key, value in item.items()}
+    return item
 
 
 def resource_id(inputs: Mapping[str, Any]) -> str:

@@ -41,6 +41,7 @@ MISSING_IMAGE_SPEC: dict[str, Any] = {
     },
     "required": ["image_id", "name", "tags", "digest"],
 }
+KEEP_RULE_TYPE = f"{PACKAGE}:index:KeepRule"
 
 RESOURCE_TOKENS = (IMAGE_TOKEN, CLEANUP_TOKEN, MIGRATION_TOKEN)
 FUNCTION_TOKENS = (GET_IMAGES_TOKEN, GET_IMAGE_TOKEN, GET_FOLDER_MIGRATION_TOKEN, VERIFY_MIGRATION_TOKEN)
@@ -123,8 +124,22 @@ CLEANUP_INPUT_SPECS: dict[str, dict[str, Any]] = {
                                                "is cleaned when the old resource goes."},
     "registry_id": {**_STR, "description": "Clean every repository of this registry; keep_last counts per "
                                            "repository. Changing it replaces the resource."},
-    "keep_tags": {**_STR_LIST, "description": "Regular expressions matched against whole tags; an image with a "
-                                             "matching tag is kept."},
+    "keep_tags": {**_STR_LIST, "description": "Regular expressions that must match the whole tag (v1 keeps only "
+                                             "the tag v1; v1\\..* keeps v1.0.0); an image with a matching tag "
+                                             "is kept."},
+    "keep_tag_prefixes": {**_STR_LIST, "description": "Keep every image with a tag starting with one of these "
+                                                      "strings (ECR's tagPrefixList)."},
+    "keep_rules": {"type": "array", "items": {"$ref": f"#/types/{KEEP_RULE_TYPE}"},
+                   "description": "Ordered rules, as ECR lifecycle rules: each image counts for the first entry "
+                                  "whose tag_pattern matches one of its tags, and each entry keeps its newest "
+                                  "keep_last images per repository."},
+    "delete_tags_matching": {**_STR_LIST, "description": "Regular expressions that must match the whole tag; a "
+                                                         "tagged image is deleted only when its tags match "
+                                                         "(tag_match_mode). Untagged images are not filtered."},
+    "tag_match_mode": {**_STR, "description": "How delete_tags_matching applies: any (default: some tag "
+                                              "matches) or all (every tag matches)."},
+    "recursive": {"type": "boolean", "description": "With repository_name: also clean every repository under "
+                                                    "<repository_name>/."},
     "keep_last": {"type": "integer", "description": "Keep the newest N images of each repository."},
     "older_than": {**_STR, "description": "Keep images not older than this (30d, 12h; units s, m, h, d, w)."},
     "untagged_only": {"type": "boolean", "description": "Keep every image that carries a tag."},
@@ -163,6 +178,18 @@ GET_IMAGE_ARG_SPECS: dict[str, dict[str, Any]] = {
     "digest": {**_STR, "description": "The image with this manifest digest."},
     "most_recent": {"type": "boolean", "description": "When several images match, take the newest instead of "
                                                      "failing."},
+}
+
+KEEP_RULE_SPEC: dict[str, Any] = {
+    "type": "object",
+    "description": "Keep the newest keep_last images (per repository) with a tag matching tag_pattern.",
+    "properties": {
+        "tag_pattern": {**_STR, "description": "A regular expression that must match the whole tag "
+                                               "(v1\\..* matches v1.0.0)."},
+        "keep_last": {"type": "integer", "description": "How many of the newest matching images to keep (1 or "
+                                                        "more)."},
+    },
+    "required": ["tag_pattern", "keep_last"],
 }
 
 BLOB_SPEC: dict[str, Any] = {
@@ -362,7 +389,8 @@ def _snake_schema(version: str) -> dict[str, Any]:
             "description": "The yc-registry provider: where the registry API is and how to authenticate.",
             "inputProperties": {name: dict(spec) for name, spec in config_vars.items()},
         },
-        "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info, MISSING_IMAGE_TYPE: MISSING_IMAGE_SPEC},
+        "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info, KEEP_RULE_TYPE: KEEP_RULE_SPEC,
+                  MISSING_IMAGE_TYPE: MISSING_IMAGE_SPEC},
         "resources": {IMAGE_TOKEN: image_resource(), CLEANUP_TOKEN: cleanup_resource(),
                       MIGRATION_TOKEN: migration_resource()},
         "functions": {

@@ -1,0 +1,206 @@
+"""The ``yc-registry`` commands: ``images list`` and ``cleanup`` (a plan without ``--yes``, the deletes with it).
+
+Settings come from ``config.resolve_settings`` with the provider's precedence: these options first, then the
+environment (``YC_TOKEN``, ``YC_SERVICE_ACCOUNT_KEY_FILE``, ``YC_ENDPOINT``, ``YC_PLAINTEXT``, ``YC_FOLDER_ID``),
+then the VM metadata service. A token is read from the environment only (a command line shows in ``ps``).
+Exit status: 0 done (a cleanup: every selected image is gone), 1 not everything went or the cloud refused,
+2 bad input (nothing was sent), 130 interrupted. Errors are one line each; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Any, Callable, Sequence, TextIO
+
+from ..cleanup import CleanupRules, run_cleanup, select
+from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
+from ..errors import InvalidArgumentError, RegistryError
+from ..models import ImageInfo
+from . import render
+from .progress import ProgressBar, ProgressLines
+
+PROG = "yc-registry"
+EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def keep_rule(text: str) -> dict[str, Any]:
+    """``PATTERN=N`` -> ``{"tag_pattern": PATTERN, "keep_last": N}`` (the last ``=`` splits; N is checked later)."""
+    pattern, sep, count = text.rpartition("=")
+    if not sep or not pattern:
+        raise argparse.ArgumentTypeError(f"must be PATTERN=N, e.g. 'release-.*=10' (got {text!r})")
+    try:
+        number: Any = int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"N must be a whole number in PATTERN=N (got {text!r})") from None
+    return {"tag_pattern": pattern, "keep_last": number}
+
+
+def _connection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection (else YC_* environment variables, then the metadata service)")
+    group.add_argument("--endpoint", help="API endpoint host:port (default api.cloud.yandex.net:443; YC_ENDPOINT)")
+    group.add_argument("--plaintext", action="store_true", default=None,
+                       help="plaintext gRPC, loopback endpoints only (a local fake; YC_PLAINTEXT)")
+    group.add_argument("--service-account-key-file", help="authorized key JSON file (YC_SERVICE_ACCOUNT_KEY_FILE); "
+                                                          "an IAM or OAuth token comes from YC_TOKEN")
+    group.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _rules(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(f"rules (any keep rule wins; {WHOLE_TAG_HINT})")
+    group.add_argument("--keep-last", type=int, default=0, metavar="N", help="keep the newest N images of each "
+                                                                            "repository")
+    group.add_argument("--keep-tags", action="append", metavar="REGEX",
+                       help=r"keep images with a tag matching REGEX; the whole tag must match (v1\..* keeps v1.0.0, "
+                            "v1 only the tag v1); repeatable")
+    group.add_argument("--keep-tag-prefixes", action="append", metavar="PREFIX",
+                       help="keep images with a tag starting with PREFIX; repeatable")
+    group.add_argument("--keep-rule", action="append", type=keep_rule, metavar="PATTERN=N", dest="keep_rules",
+                       help="ordered: keep the newest N images whose tag matches PATTERN (whole tag); each image "
+                            "counts for the first matching rule; repeatable")
+    group.add_argument("--older-than", metavar="AGE", help="keep images not older than AGE (30d, 12h; s m h d w)")
+    group.add_argument("--untagged-only", action="store_true", help="keep every tagged image")
+    group.add_argument("--delete-tags-matching", action="append", metavar="REGEX",
+                       help="delete a tagged image only when its tags match REGEX (whole tag; see "
+                            "--tag-match-mode); untagged images are not filtered; repeatable")
+    group.add_argument("--tag-match-mode", choices=TAG_MATCH_MODES, default="any",
+                       help="any: one matching tag is enough (default); all: every tag must match")
+    group.add_argument("--recursive", action="store_true",
+                       help="with --repository: also every repository under <repository>/")
+    group.add_argument("--delete-all", action="store_true", help="confirm deleting every image when no rule is set")
+    group.add_argument("--concurrency", type=int, default=None, metavar="N", help="deletes in flight (1-50, "
+                                                                                  "default 10)")
+    group.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="bound of the whole run")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (argparse, like the fake's command line)."""
+    parser = argparse.ArgumentParser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
+                                                            "images.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}")
+
+    images = commands.add_parser("images", help="image inventory")
+    images_commands = images.add_subparsers(dest="images_command", required=True, metavar="{list}")
+    listing = images_commands.add_parser("list", help="list images (id, name, tags, digest, size, created_at, "
+                                                      "pull URI), streamed page by page")
+    scope = listing.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--repository", help="<registry_id>/<repository path>")
+    scope.add_argument("--registry", help="registry id: every repository")
+    scope.add_argument("--folder", help="folder id: every registry")
+    listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    listing.add_argument("--page-size", type=int, default=None, help="images per List call (max 1000)")
+    _connection(listing)
+    listing.set_defaults(handler=list_images)
+
+    cleanup = commands.add_parser("cleanup", help="plan a cleanup (default) or run it (--yes)",
+                                  description="Without --yes, print what would be deleted and what is kept (and "
+                                              "why); delete nothing. With --yes, delete and print the report.")
+    where = cleanup.add_mutually_exclusive_group(required=True)
+    where.add_argument("--repository", help="<registry_id>/<repository path>")
+    where.add_argument("--registry", help="registry id: every repository (keep counts are per repository)")
+    _rules(cleanup)
+    cleanup.add_argument("--yes", action="store_true", help="really delete")
+    cleanup.add_argument("--format", choices=("text", "json"), default="text")
+    _connection(cleanup)
+    cleanup.set_defaults(handler=run)
+    return parser
+
+
+def _client(args: argparse.Namespace) -> Any:
+    from ..backends.service import backend_from_config  # gRPC only once the arguments are fine; YC_REGISTRY_SERVICE
+
+    explicit = {"endpoint": args.endpoint, "plaintext": args.plaintext,
+                "service_account_key_file": args.service_account_key_file}
+    return backend_from_config({}, os.environ, **{k: v for k, v in explicit.items() if v is not None})
+
+
+def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``images list``: stream the scope's images in the chosen format."""
+    with _client(args) as client:
+        images = client.list_images(repository_name=args.repository, registry_id=args.registry,
+                                    folder_id=args.folder, page_size=args.page_size)
+        count = render.stream_images(images, args.format, out)
+    if count == 0:
+        scope = (f"repository {args.repository}" if args.repository else
+                 f"registry {args.registry}" if args.registry else f"folder {args.folder}")
+        err.write(f"{PROG}: no images in {scope} (it may not exist, or the account may not see it)\n")
+    return EXIT_OK
+
+
+def cleanup_rules(args: argparse.Namespace) -> CleanupRules:
+    """The flags as CleanupRules: validated there, as for every other front door."""
+    return CleanupRules(
+        repository_name=args.repository, registry_id=args.registry, recursive=args.recursive,
+        keep_tags=args.keep_tags, keep_last=args.keep_last, older_than=args.older_than,
+        untagged_only=args.untagged_only, delete_all=args.delete_all, keep_tag_prefixes=args.keep_tag_prefixes,
+        delete_tags_matching=args.delete_tags_matching, tag_match_mode=args.tag_match_mode,
+        keep_rules=args.keep_rules, dry_run=not args.yes, concurrency=args.concurrency, timeout=args.timeout)
+
+
+def whole_tag_notes(rules: CleanupRules, images: Sequence[ImageInfo]) -> list[str]:
+    """keep_tags patterns that match no whole tag but the start of some (``v1`` for ``v1.0.0``): say so."""
+    tags = {tag for image in images for tag in image.tags}
+    notes = []
+    for index, pattern in enumerate(rules.tag_patterns):
+        if not any(pattern.fullmatch(tag) for tag in tags):
+            partial = sorted(tag for tag in tags if pattern.match(tag))
+            if partial:
+                notes.append(f"keep_tags[{index}] {pattern.pattern!r} keeps no image: it must match the whole tag, "
+                             f"and only starts {partial[0]!r}; use {pattern.pattern + '.*'!r} or "
+                             f"--keep-tag-prefixes {pattern.pattern}")
+    return notes
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``cleanup``: the plan (dry run), or the deletes and their report (``--yes``)."""
+    rules = cleanup_rules(args)  # bad rules fail here, before any client exists
+    with _client(args) as client:
+        if not args.yes:
+            where = rules.listing
+            listed = list(client.list_images(repository_name=where["repository_name"],
+                                             registry_id=where["registry_id"], page_size=1000,
+                                             timeout=rules.timeout))
+            selection = select(listed, rules)
+            by_id = {image.id: image for image in listed}
+            out.write((render.plan_json if args.format == "json" else render.plan_text)(
+                rules.scope, selection, by_id) + "\n")
+            if not by_id:
+                err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
+            for note in whole_tag_notes(rules, listed):
+                err.write(f"{PROG}: note: {note}\n")
+            return EXIT_OK
+        stream = out if args.format == "text" else err
+        terminal = stream.isatty()
+        progress: Callable[..., None] = ProgressBar(stream) if terminal else ProgressLines(stream)
+        report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None)
+    out.write((render.report_json if args.format == "json" else render.report_text)(report) + "\n")
+    if report.selected_count == 0 and report.protected_count == 0:
+        err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
+    gone = report.ok and not report.skipped
+    if not gone:
+        err.write(f"{PROG}: {len(report.failed) + len(report.not_attempted) + len(report.skipped)} of "
+                  f"{report.selected_count} selected images are still there\n")
+    return EXIT_OK if gone else EXIT_INCOMPLETE
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args, out, err))
+    except KeyboardInterrupt:
+        err.write(f"\n{PROG}: interrupted; deletes already sent finish in the cloud, run again to continue\n")
+        return EXIT_INTERRUPTED
+    except (RegistryError, OSError) as exc:
+        if args.debug:
+            traceback.print_exc(file=err)
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        err.write(f"{PROG}: error: {message}\n")
+        return EXIT_USAGE if isinstance(exc, InvalidArgumentError) else EXIT_INCOMPLETE
+
+
+__all__ = ["build_parser", "cleanup_rules", "keep_rule", "list_images", "main", "run", "whole_tag_notes"]

@@ -113,3 +113,24 @@ def test_an_image_adopted_in_cloud_registry_shows_its_service_and_destroy_delete
     assert seen == {"service": "cloud-registry", "uri": f"registry.yandexcloud.net/{rid}/app@{digests['v1']}"}
     mocks.destroy()
     assert not any(a.manifest_digest == digests["v1"] for a in fake_cloud.model.cloud_registry.artifacts.values())
+
+
+def test_an_image_adopted_before_the_migration_is_refreshed_and_destroyed_where_it_lives_now(
+        fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    # given an Image adopted from Container Registry, then the folder migrated
+    model = fake_cloud.model
+    kept = add_image(model, fake_cloud.registry_id, "app", tags=("v1",))
+    adopted = add_image(model, fake_cloud.registry_id, "app", tags=("v2",))
+    mocks = ExecutingMocks(fake_cloud.config)
+    run_program(lambda: yc.Image("img", repository_name=adopted.name, tag="v2"), mocks)
+    assert mocks.resources[0].outputs["service"] == "container-registry"
+    model.cloud_registry.start_folder_migration(DEMO_FOLDER_ID, already_running_for=10)
+    model.knobs.read_only = True  # Container Registry refuses deletes, as since 2026-11-10
+    # when the stack is refreshed, then it reads the successor: same digest, Cloud Registry
+    found = mocks.resources[0].provider.read(adopted.id, dict(mocks.resources[0].outputs))  # type: ignore[union-attr]
+    assert found.outs["service"] == "cloud-registry" and found.outs["digest"] == adopted.digest
+    # when destroyed, then exactly that image goes from Cloud Registry; the other stays; nothing sent to Container Registry
+    mocks.destroy()
+    digests = {a.manifest_digest for a in model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"}
+    assert digests == {kept.digest}
+    assert model.calls["ImageService.Delete"] == 0

@@ -58,11 +58,38 @@ def remaining(cloud: FakeCloud, ids: list[str]) -> list[str]:
 
 
 # -- Check --------------------------------------------------------------------------------------------
-def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin) -> None:
-    news = registered(repository_name="crp1/app", keep_last=3, keep_tags=["v.*"], timeout=60)
+@pytest.mark.parametrize("scope", ["registry", "repository"])
+def test_check_fails_the_preview_for_a_scope_that_does_not_exist(plugin: DynamicPlugin, cloud: FakeCloud,
+                                                                 scope: str) -> None:
+    # given a registry id with a typo, or a repository never pushed to in an existing registry
+    kwargs = ({"registry_id": "crpnosuchregistry"} if scope == "registry"
+              else {"repository_name": f"{cloud.registry_id}/never-pushed"})
+    # when the engine checks the cleanup (preview)
+    _inputs, failures = plugin.check(URN, {}, registered(delete_all=True, **kwargs))
+    # then it fails naming the missing id and the folder
+    (field, reason), = failures
+    assert field == ("registry_id" if scope == "registry" else "repository_name")
+    assert ("crpnosuchregistry" if scope == "registry" else f"{cloud.registry_id}/never-pushed") in reason
+    assert "folder b1g-fake-folder" in reason
+
+
+def test_a_cleanup_that_selects_nothing_warns_in_the_engine_log(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
+    # given a repository whose images are all kept by the rules
+    repo, _ids = cloud.repository_with(("v1",), ("v2",))
+    # when the cleanup is created
+    _inputs, response = create(plugin, repository_name=repo, keep_tags=["v.*"])
+    # then it selects nothing and says so as a warning on the channel the CLI shows
+    assert response.properties["candidate_count"] == 0
+    assert plugin.stderr_containing(f"warning: yc-registry ImageCleanup: ImageCleanup of {repo}: its rules select "
+                                    "no image now")
+
+
+def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
+    repo, _ids = cloud.repository_with(("v1",))
+    news = registered(repository_name=repo, keep_last=3, keep_tags=["v.*"], timeout=60)
     inputs, failures = plugin.check(URN, {}, news)
     assert failures == []
-    assert inputs == {"repository_name": "crp1/app", "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
+    assert inputs == {"repository_name": repo, "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
                       "delete_all": False, "dry_run": False, "timeout": 60, "tag_match_mode": "any",
                       "recursive": False, "__provider": news["__provider"]}
 

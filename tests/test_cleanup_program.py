@@ -165,3 +165,42 @@ def test_cleanup_images_from_the_sdk_for_scripts_and_ci(fake_cloud: FakeCloud,
     fake_cloud.model.knobs.read_only = True
     with pytest.raises(CleanupFailedError, match="read-only since 2026-11-10"):
         cleanup_images(repository_name=f"{fake_cloud.registry_id}/app", delete_all=True)
+
+
+def test_pulumi_yandex_without_pkg_resources_names_the_real_cause(fake_cloud: FakeCloud, tmp_path: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a pulumi-yandex whose import fails as 0.13 does next to setuptools >= 81 (no pkg_resources)
+    package = tmp_path / "pulumi_yandex"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'pkg_resources'\", name='pkg_resources')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "pulumi_yandex", raising=False)
+    # when the program runs, then the error names pkg_resources and the setuptools pin, not "not installed"
+    with pytest.raises(Exception, match="setuptools<81") as caught:
+        up(fake_cloud)
+    assert "not installed" not in str(caught.value)
+
+
+def test_requirements_pin_what_pulumi_yandex_needs_to_import() -> None:
+    requirements = (EXAMPLE / "requirements.txt").read_text()
+    assert "pulumi-yandex" in requirements and "setuptools<81" in requirements
+
+
+def test_the_cleanup_the_example_registers_passes_the_policy_pack_as_shipped(fake_cloud: FakeCloud,
+                                                                            pulumi_yandex: None) -> None:
+    # given the policy pack's checks (plain Python, no pulumi-policy needed) and the example's ImageCleanup
+    sys.path.insert(0, str(REPO_ROOT / "policy"))
+    try:
+        from yc_registry_policies import checks
+    finally:
+        sys.path.remove(str(REPO_ROOT / "policy"))
+    mocks, _out = up(fake_cloud)
+    cleanup = mocks.resource(CLEANUP_TYPE)
+    inputs = {k: v for k, v in cleanup.inputs.items() if not k.startswith("__")}
+    # then the mandatory cleanup-needs-keep-rule passes it with its default config
+    assert inputs["delete_all"] is True and inputs["registry_id"]
+    assert checks.check_cleanup_keep_rule(inputs) == []
+    # and the README's own example (a whole registry, delete_all=True) passes too; a repository still does not
+    assert checks.check_cleanup_keep_rule({"registry_id": "crp123", "delete_all": True}) == []
+    assert checks.check_cleanup_keep_rule({"repository_name": "crp123/app", "delete_all": True}) != []

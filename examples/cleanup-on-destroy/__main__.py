@@ -18,8 +18,15 @@ from pulumi_yc_registry.cleanup import ImageCleanup
 try:
     import pulumi_yandex as yandex
 except ImportError as exc:  # no stand-in here: this program creates the registry with pulumi-yandex
-    raise ImportError("this example creates its registry with pulumi-yandex: pip install -r requirements.txt") \
-        from exc
+    missing = getattr(exc, "name", None)
+    if missing == "pkg_resources":
+        raise ImportError("pulumi-yandex is installed but cannot be imported: it needs pkg_resources, which "
+                          "setuptools 81 and later no longer ship; pip install 'setuptools<81' (requirements.txt "
+                          "pins it: pip install -r requirements.txt)") from exc
+    if missing in (None, "pulumi_yandex"):
+        raise ImportError("this example creates its registry with pulumi-yandex, which is not installed: "
+                          "pip install -r requirements.txt") from exc
+    raise ImportError(f"pulumi-yandex is installed but cannot be imported: {exc}") from exc
 
 config = pulumi.Config()
 registry_name = config.get("registryName") or "app-images"

@@ -311,6 +311,7 @@ def check_max_age(outputs: Mapping[str, Any], config: Optional[Mapping[str, Any]
 # --------------------------------------------------------------------------
 CLEANUP_DEFAULTS: Dict[str, Any] = {
     "allowDeleteAll": False,
+    "allowEmptyingRegistry": True,
     "allowWithoutKeepRules": False,
     "untaggedOnlyIsKeepRule": True,
     "olderThanIsKeepRule": True,
@@ -411,8 +412,9 @@ def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[
     can be excluded by config).
 
     ``delete_all=True`` only lifts the provider's refusal of a cleanup without rules, so it is reported only
-    when no rule is given (and ``allowDeleteAll`` is false).  Values unknown during a preview that could
-    decide the outcome (a rule, ``delete_all``, ``dry_run``) make the check stay silent.
+    when no rule is given (and ``allowDeleteAll`` is false), and not for a ``registry_id`` scope unless
+    ``allowEmptyingRegistry`` is false: emptying a whole registry is how a stack deletes a registry it owns.
+    Values unknown during a preview that could decide the outcome (a rule, ``delete_all``, ``dry_run``) make the check stay silent.
     """
     cfg = merged_config(CLEANUP_DEFAULTS, config)
     inputs = provider_props(inputs)
@@ -434,6 +436,9 @@ def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[
     if delete_all is True:
         if cfg.get("allowDeleteAll"):
             return []
+        if cfg.get("allowEmptyingRegistry") and not _is_set(inputs.get("repository_name")) \
+                and _is_set(inputs.get("registry_id")):
+            return []  # emptying a whole registry: what a stack deleting that registry needs (it must be empty)
         if excluded:
             return [f"ImageCleanup of {scope} sets delete_all=True with no counted keep rule{not_counted}; "
                     f"delete_all only lifts the provider's refusal of a cleanup without rules. Add keep_tags "

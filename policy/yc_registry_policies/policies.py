@@ -144,7 +144,7 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
         name="cleanup-needs-keep-rule",
         description="An ImageCleanup must keep something: at least one keep rule (keep_tags, keep_tag_prefixes, "
                     "keep_last, keep_rules, older_than, untagged_only, delete_tags_matching); delete_all=True "
-                    "with no keep rule is reported.",
+                    "with no keep rule is reported, except on a whole registry (emptied so it can be deleted).",
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=PolicyConfigSchema(properties={
@@ -152,6 +152,11 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
                                "description": "Permit delete_all=True without any keep rule (with keep rules "
                                               "delete_all is never reported: it only lifts the provider's "
                                               "refusal of a cleanup without rules)."},
+            "allowEmptyingRegistry": {"type": "boolean", "default": True,
+                                      "description": "Permit delete_all=True without keep rules on a registry_id "
+                                                     "scope: emptying a whole registry, as a stack that deletes "
+                                                     "that registry must (the cloud refuses to delete a registry "
+                                                     "holding images). A repository scope is still reported."},
             "allowWithoutKeepRules": {"type": "boolean", "default": False,
                                       "description": "Permit a cleanup (without delete_all) that has no keep "
                                                      "rule this policy counts."},

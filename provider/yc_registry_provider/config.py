@@ -119,6 +119,27 @@ def _layered(name: str, explicit: Mapping[str, Any], config: Mapping[str, Any],
     return None
 
 
+def _origin_name(origin: str) -> str:
+    """"environment YC_TOKEN" -> "YC_TOKEN", "config yandex:token" -> "yandex:token" (what the user set)."""
+    return origin.split(" ", 1)[-1]
+
+
+def pasted_token(value: str, origin: str) -> str:
+    """A token as people paste it: surrounding whitespace (a trailing newline) dropped; whitespace or a control
+    character inside refused, naming where it came from, so that it is never sent as gRPC metadata."""
+    text = value.strip()
+    name = _origin_name(origin)
+    if not text:
+        raise ConfigurationError(f"{name} is set but holds only whitespace; set it to the token itself, or unset it")
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ConfigurationError(
+            f"{name} holds whitespace, a line break or a control character inside the token (two tokens, or a "
+            "wrapped paste?); set it to the one token alone, e.g. $(yc iam create-token)")
+    if not text.isascii():
+        raise ConfigurationError(f"{name} holds a character that is not ASCII; a token is plain ASCII text")
+    return text
+
+
 def _load_key(value: str, origin: str) -> Secret:
     """A service-account key: the JSON text itself, or the path of a file holding it."""
     text = value
@@ -176,7 +197,7 @@ def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[
         sub_env = env if layer == "env" else {}
         tok = _layered("token", sub_explicit, sub_config, sub_env)
         if tok:
-            token, source = Secret(str(tok[0])), tok[1]
+            token, source = Secret(pasted_token(str(tok[0]), tok[1])), tok[1]
             break
         keyf = _layered("service_account_key_file", sub_explicit, sub_config, sub_env)
         if keyf:

@@ -19,10 +19,21 @@ from .selection import Criteria, select_one
 def find_images(backend: ImageBackend, *, repository_name: str | None = None, registry_id: str | None = None,
                 folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
                 tag: str | None = None, limit: int | None = None) -> list[ImageInfo]:
-    """Images of a scope (repository > registry > folder), optionally only those carrying ``tag``, at most ``limit``."""
+    """Images of a scope (repository > registry > folder), optionally only those carrying ``tag``, at most ``limit``.
+
+    A registry or repository that does not exist is a NotFoundError naming it and its folder, not an empty list.
+    """
     wanted = validation.check_limit(limit) if limit is not None else None
     if tag is not None:
         validation.check_tag(tag)
+    found = _listed(backend, repository_name, registry_id, folder_id, filter, order_by, tag, wanted)
+    if not found and (repository_name is not None or registry_id is not None):
+        backend.check_scope(repository_name=repository_name, registry_id=None if repository_name else registry_id)
+    return found
+
+
+def _listed(backend: ImageBackend, repository_name: str | None, registry_id: str | None, folder_id: str | None,
+            filter: str | None, order_by: str | None, tag: str | None, wanted: int | None) -> list[ImageInfo]:
     if tag is None:
         return list(backend.list_images(repository_name=repository_name, registry_id=registry_id,
                                         folder_id=folder_id, filter=filter, order_by=order_by, limit=wanted))
@@ -66,9 +77,14 @@ def find_image(backend: ImageBackend, *, image_id: str | None = None, repository
         return select_one([image], replace(criteria, image_id=image.id))
     images = backend.list_images(repository_name=criteria.repository_name,
                                  folder_id=None if criteria.repository_name else folder_id)
-    if criteria.unique:
-        return select_one(_first_match(images, criteria), criteria)
-    return select_one(images, criteria, most_recent=most_recent)
+    try:
+        if criteria.unique:
+            return select_one(_first_match(images, criteria), criteria)
+        return select_one(images, criteria, most_recent=most_recent)
+    except NoMatchError:
+        if criteria.repository_name:  # say so when the repository (or its registry) itself does not exist
+            backend.check_scope(repository_name=criteria.repository_name)
+        raise
 
 
 __all__ = sorted(["find_image", "find_images"])

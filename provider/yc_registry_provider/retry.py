@@ -16,18 +16,32 @@ def is_retryable(code: str, *, read: bool) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff for retryable calls: full jitter between base and the exponential cap, within ``budget`` seconds."""
+    """Backoff for retryable calls: bounded jitter under the exponential cap, within ``budget`` seconds.
+
+    One policy is one logical call's whole budget: nothing above the transport retries the same call again
+    (retries never nest), so ``max_attempts`` is the number of times a call can be sent, and the message of the
+    final failure gives the real count.
+    """
 
     initial_backoff: float = 0.05
     max_backoff: float = 5.0
     multiplier: float = 2.0
-    budget: float = 60.0
+    budget: float = 20.0
     max_attempts: int = 10
+    notice_every: float = 5.0   # seconds between two "still retrying" notices of one call (the first comes at once)
+
+    def cap(self, attempt: int) -> float:
+        """The longest delay before retry number ``attempt`` (1-based)."""
+        return min(self.max_backoff, self.initial_backoff * (self.multiplier ** (attempt - 1)))
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Delay before retry number ``attempt`` (1-based): uniform in [cap/2, cap] (bounded jitter)."""
-        cap = min(self.max_backoff, self.initial_backoff * (self.multiplier ** (attempt - 1)))
+        cap = self.cap(attempt)
         return (rng or random).uniform(cap / 2, cap)
+
+    def longest_wait(self) -> float:
+        """The most time one logical call can spend backing off: its retries' caps, bounded by the budget."""
+        return min(self.budget, sum(self.cap(attempt) for attempt in range(1, self.max_attempts)))
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ class WaitPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+"""10 attempts: a call to an endpoint that refuses connections fails after 8 to 17 s of backoff (never 30 s)."""
 DEFAULT_WAIT = WaitPolicy()
 
 __all__ = sorted(["DEFAULT_RETRY", "DEFAULT_WAIT", "RetryPolicy", "WaitPolicy", "is_retryable"])

@@ -31,12 +31,22 @@ def check_id(field: str, value: object, *, required: bool = True) -> str:
 
 
 def check_repository_name(value: object, field: str = "repository_name") -> str:
-    """A repository name: `<registry_id>/<path>` matching the documented pattern."""
+    """A repository name: `<registry_id>/<path>` matching the documented pattern, the registry part an id."""
     text = _require_str(field, value)
+    if not text:
+        raise InvalidArgumentError(field, "must not be empty: give <registry_id>/<repository path>, or leave it "
+                                          "unset", value)
     if not limits.REPOSITORY_NAME_RE.fullmatch(text):
         raise InvalidArgumentError(
             field, f"must match {limits.REPOSITORY_NAME_PATTERN} (lower-case letters, digits, '.', '_', '-' "
             "between them, path parts separated by '/')", value)
+    registry, slash, _path = text.partition("/")
+    if not slash:
+        raise InvalidArgumentError(field, "must be <registry_id>/<repository path>: the registry part is missing",
+                                   value)
+    if len(registry) > limits.MAX_ID_LENGTH:
+        raise InvalidArgumentError(field, f"its registry part (before the first '/') must be at most "
+                                          f"{limits.MAX_ID_LENGTH} characters, like a registry_id", value)
     return text
 
 
@@ -64,6 +74,9 @@ def check_lookup(*, image_id: object = None, repository_name: object = None, tag
     Unset means None: an empty string or another falsy value is checked like any value (and refused), never
     silently dropped from the lookup.
     """
+    for field, reason in selector_conflicts(tag=tag is not None, digest=digest is not None,
+                                            most_recent=most_recent is True):
+        raise InvalidArgumentError(field, reason)
     if image_id is not None:
         check_id("image_id", image_id)
     if repository_name is not None:
@@ -78,6 +91,18 @@ def check_lookup(*, image_id: object = None, repository_name: object = None, tag
         raise InvalidArgumentError(
             "image_id", "give image_id, or repository_name with tag, digest or most_recent=True "
             "(without repository_name the folder is searched)")
+
+
+def selector_conflicts(*, tag: bool, digest: bool, most_recent: bool = False) -> list[tuple[str, str]]:
+    """Selectors that cannot be combined, as [(field, reason)] naming both fields: tag with digest, and tag or
+    digest with most_recent. Every front door (lookups, Image, the plugin) asks this before any call."""
+    if tag and digest:
+        return [("digest", "give tag or digest, not both (tag and digest given): either one names exactly one "
+                           "image of a repository")]
+    if most_recent and (tag or digest):
+        given = "tag" if tag else "digest"
+        return [("most_recent", f"give {given} or most_recent, not both ({given} and most_recent given)")]
+    return []
 
 
 def whole_number(value: Any) -> Any:
@@ -180,12 +205,16 @@ class ListScope:
 def check_list_scope(*, repository_name: str | None = None, registry_id: str | None = None,
                      folder_id: str | None = None, filter: str | None = None,
                      order_by: str | None = None) -> ListScope:
-    """Check every List argument; repository_name wins over registry_id, which wins over folder_id."""
-    repo = check_repository_name(repository_name) if repository_name else ""
-    reg = check_id("registry_id", registry_id) if registry_id else ""
-    fold = check_id("folder_id", folder_id) if folder_id else ""
-    flt = parse_filter(filter).render() if filter else ""
-    order = check_order_by(order_by) if order_by else ""
+    """Check every List argument; repository_name wins over registry_id, which wins over folder_id.
+
+    Unset means None: an empty string is refused (naming its field), never read as "not given", so that an
+    empty repository_name cannot quietly widen a listing to the whole folder.
+    """
+    repo = check_repository_name(repository_name) if repository_name is not None else ""
+    reg = check_id("registry_id", registry_id) if registry_id is not None else ""
+    fold = check_id("folder_id", folder_id) if folder_id is not None else ""
+    flt = parse_filter(filter).render() if filter is not None else ""
+    order = check_order_by(order_by) if order_by is not None else ""
     if not (repo or reg or fold):
         raise InvalidArgumentError(
             "folder_id", "one of repository_name, registry_id or folder_id is required "

@@ -35,9 +35,14 @@ def program_config() -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
+def _retry_notice(message: str) -> None:
+    """A lookup is being retried: a warning in the engine log of the running program."""
+    pulumi.log.warn(f"yc-registry: {message}")
+
+
 def _client() -> Any:
     """The backend the stack's ``yc-registry:service`` picks (auto: Cloud Registry for a migrated registry)."""
-    return backend_from_config(program_config())
+    return backend_from_config(program_config(), on_retry=_retry_notice)
 
 
 def get_images(*, repository_name: Optional[str] = None, registry_id: Optional[str] = None,

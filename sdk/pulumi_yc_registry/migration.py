@@ -18,7 +18,7 @@ from yc_registry_provider.lifecycle import migration as rules
 from yc_registry_provider.migration import Verification
 
 from ._pickling import pickler_restored
-from .lookups import program_config
+from .lookups import _retry_notice, program_config
 
 
 class FolderMigration(pulumi.dynamic.Resource, module="yc-registry", name="FolderMigration"):
@@ -55,7 +55,7 @@ class FolderMigration(pulumi.dynamic.Resource, module="yc-registry", name="Folde
 
 
 def _backend() -> Any:
-    return migration_backend_from_config(program_config())
+    return migration_backend_from_config(program_config(), on_retry=_retry_notice)
 
 
 def get_folder_migration(folder_id: str) -> dict[str, Any]:

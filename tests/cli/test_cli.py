@@ -165,12 +165,15 @@ def test_a_wrong_token_is_one_line_and_debug_adds_the_traceback(server: FakeServ
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 
-def test_an_unknown_registry_says_it_holds_nothing(server: FakeServer, model: FakeModel) -> None:
+def test_an_unknown_registry_is_an_error_naming_it(server: FakeServer, model: FakeModel) -> None:
     listed = yc(server, "images", "list", "--registry", "crpnosuchregistry")
-    assert listed.returncode == 0 and listed.stdout == ""
-    assert "no images in registry crpnosuchregistry (it may not exist" in listed.stderr
-    cleaned = yc(server, "cleanup", "--registry", "crpnosuchregistry", "--keep-last", "1", "--yes")
-    assert "no images in registry crpnosuchregistry" in cleaned.stderr and model.calls["ImageService.Delete"] == 0
+    assert listed.returncode == 1 and listed.stdout == ""
+    assert "registry crpnosuchregistry does not exist" in listed.stderr
+    assert len(listed.stderr.strip().splitlines()) == 1 and "Traceback" not in listed.stderr
+    for extra in ((), ("--yes",)):
+        cleaned = yc(server, "cleanup", "--registry", "crpnosuchregistry", "--keep-last", "1", *extra)
+        assert cleaned.returncode == 1 and "registry crpnosuchregistry does not exist" in cleaned.stderr
+    assert model.calls["ImageService.Delete"] == 0
     bad = yc(server, "images", "list", "--registry", "x" * 51)
     assert bad.returncode == 2 and "invalid registry_id" in bad.stderr
 

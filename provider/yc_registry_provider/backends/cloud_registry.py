@@ -26,7 +26,7 @@ from ..migration import Counters, Dashboard, FailedTag, RegistryProgress
 from ..models import CLOUD_REGISTRY, BlobInfo, ImageInfo, format_rfc3339
 from ..operations import PollStats, hinted_interval, wait_operation
 from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from ..transport import Transport
+from ..transport import RetryNotice, Transport
 from . import cloud_registry_mapping as mapping
 from .base import DeleteResult
 from .container_registry import SEND_ONCE
@@ -92,17 +92,17 @@ class CloudRegistryClient:
 
     def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
                  wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0, root_certificates: bytes | None = None,
-                 transport: Transport | None = None) -> None:
+                 transport: Transport | None = None, on_retry: RetryNotice | None = None) -> None:
         self.settings = settings if settings is not None else resolve_settings()
         self.wait_policy = wait
         self._owns_transport = transport is None
         self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                                root_certificates=root_certificates)
+                                                root_certificates=root_certificates, on_retry=on_retry)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                    **explicit: Any) -> "CloudRegistryClient":
-        return cls(resolve_settings(explicit, config, env))
+                    on_retry: RetryNotice | None = None, **explicit: Any) -> "CloudRegistryClient":
+        return cls(resolve_settings(explicit, config, env), on_retry=on_retry)
 
     def __enter__(self) -> "CloudRegistryClient":
         return self
@@ -121,7 +121,7 @@ class CloudRegistryClient:
         try:
             response, _ = self.transport.call(
                 "cloud-registry", "Get", registry_service_pb2.GetRegistryRequest(registry_id=registry_id), read=True,
-                action="RegistryService.Get", subject=f"registry {registry_id}", deadline=deadline)
+                action="RegistryService.Get", scope=f"registry {registry_id}", deadline=deadline)
         except errors.NotFoundError:
             return None
         return str(registry_pb2.Registry.Status.Name(response.status))
@@ -136,7 +136,7 @@ class CloudRegistryClient:
                 folder_id=folder_id, page_size=MAX_PAGE_SIZE, page_token=token,
                 kind=[registry_pb2.Registry.Kind.Value("DOCKER")])
             response, _ = self.transport.call("cloud-registry", "List", request, read=True,
-                                              action="RegistryService.List", subject=f"folder {folder_id}")
+                                              action="RegistryService.List", scope=f"folder {folder_id}")
             found.extend(r.id for r in response.registries
                          if not active_only or r.status == registry_pb2.Registry.Status.Value("ACTIVE"))
             token = response.next_page_token
@@ -153,7 +153,7 @@ class CloudRegistryClient:
                 registry_id=registry_id, folder_id="" if registry_id else folder_id, page_size=MAX_PAGE_SIZE,
                 page_token=token, kind=[ARTIFACT_KIND])
             response, _ = self.transport.call("artifact", "List", request, read=True, action="ArtifactService.List",
-                                              subject=subject, deadline=deadline)
+                                              scope=subject, deadline=deadline)
             yield from response.artifacts
             token = response.next_page_token
             if not token:
@@ -206,6 +206,22 @@ class CloudRegistryClient:
             key = {"name": lambda i: i.name, "digest": lambda i: i.digest}.get(term[0], lambda i: i.created_at)
             images.sort(key=key, reverse=len(term) == 2 and term[1].lower() == "desc")
         yield from images[:wanted] if wanted is not None else images
+
+    def check_scope(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    timeout: float | None = None) -> None:
+        """NotFoundError naming the id when the registry is not in Cloud Registry, or the repository holds no image."""
+        repository = validation.check_repository_name(repository_name) if repository_name else None
+        registry = repository.split("/", 1)[0] if repository else validation.check_id("registry_id", registry_id)
+        deadline = None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+        if self.registry_status(registry, deadline=deadline) is None:
+            raise errors.NotFoundError(
+                f"registry {registry} does not exist in Cloud Registry; check "
+                f"{'repository_name' if repository else 'registry_id'} (or whether these credentials can see it)",
+                code="NOT_FOUND")
+        if repository and not any(True for _ in self._listed(validation.ListScope(repository_name=repository), 1,
+                                                             deadline)):
+            raise errors.NotFoundError(f"repository {repository} holds no image in Cloud Registry registry "
+                                       f"{registry}; check repository_name", code="NOT_FOUND")
 
     def _group_of(self, artifact: Any, deadline: float | None) -> ImageInfo:
         """The image an artifact is a version of: same registry and digest (documented), same repository (assumed)."""
@@ -308,7 +324,7 @@ class CloudRegistryClient:
         try:
             response, _ = self.transport.call("migration", "GetFolderMigrationStatusDashboard", request, read=True,
                                               action="MigrationService.GetFolderMigrationStatusDashboard",
-                                              subject=f"folder {folder_id}", deadline=deadline)
+                                              scope=f"folder {folder_id}", deadline=deadline)
         except errors.NotFoundError:
             return None
         board = dashboard_from_proto(response)
@@ -321,7 +337,7 @@ class CloudRegistryClient:
         operation, headers = self.transport.call(
             "migration", "StartFolder", migration_service_pb2.StartFolderMigrationRequest(
                 folder_id=folder_id, disable_redirects=disable_redirects), read=False,
-            action="MigrationService.StartFolder", subject=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()),
+            action="MigrationService.StartFolder", scope=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()),
             retry=SEND_ONCE, deadline=time.monotonic() + timeout)
         metadata = migration_service_pb2.StartFolderMigrationMetadata()
         operation.metadata.Unpack(metadata)
@@ -341,7 +357,7 @@ class CloudRegistryClient:
         operation, headers = self.transport.call(
             "migration", "ToggleFolderRedirects", migration_service_pb2.ToggleFolderRedirectsRequest(
                 folder_id=folder_id, enabled=enabled), read=False, action="MigrationService.ToggleFolderRedirects",
-            subject=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()), deadline=time.monotonic() + timeout)
+            scope=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()), deadline=time.monotonic() + timeout)
         if not operation.done:
             wait_operation(self.transport, operation.id, timeout=timeout, policy=self.wait_policy,
                            hint=hinted_interval(headers, self.wait_policy))

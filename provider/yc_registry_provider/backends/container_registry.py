@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
-from yandex.cloud.containerregistry.v1 import image_service_pb2
+from yandex.cloud.containerregistry.v1 import image_service_pb2, registry_service_pb2
 
 from .. import errors, validation
 from .base import DeleteResult
@@ -18,7 +18,7 @@ from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from ..models import ImageInfo
 from ..operations import PollStats, hinted_interval, wait_operation
 from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from ..transport import Transport
+from ..transport import RetryNotice, Transport
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,13 @@ SEND_ONCE = RetryPolicy(max_attempts=1)
 def _deadline(timeout: float | None) -> float | None:
     """A time.monotonic() deadline ``timeout`` seconds from now (checked), or None."""
     return None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+
+
+def _scope_name(scope: validation.ListScope) -> str:
+    """"repository crp1/app", "registry crp1" or "folder b1g..." (what a listing is about, for messages)."""
+    if scope.repository_name:
+        return f"repository {scope.repository_name}"
+    return f"registry {scope.registry_id}" if scope.registry_id else f"folder {scope.folder_id}"
 
 
 @dataclass(frozen=True)
@@ -50,18 +57,20 @@ class RegistryClient:
 
     def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
                  wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0,
-                 root_certificates: bytes | None = None, transport: Transport | None = None) -> None:
+                 root_certificates: bytes | None = None, transport: Transport | None = None,
+                 on_retry: RetryNotice | None = None) -> None:
         self.settings = settings if settings is not None else resolve_settings()
         self.wait_policy = wait
         self._owns_transport = transport is None  # a shared transport (backends/service.py) is closed by its owner
         self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                                root_certificates=root_certificates)
+                                                root_certificates=root_certificates, on_retry=on_retry)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                    **explicit: Any) -> "RegistryClient":
-        """A client from explicit arguments, then Pulumi config, then the environment."""
-        return cls(resolve_settings(explicit, config, env))
+    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None, *,
+                    on_retry: RetryNotice | None = None, **explicit: Any) -> "RegistryClient":
+        """A client from explicit arguments, then Pulumi config, then the environment; ``on_retry`` is told, in
+        one line for the user, when a call is being retried."""
+        return cls(resolve_settings(explicit, config, env), on_retry=on_retry)
 
     def __enter__(self) -> "RegistryClient":
         return self
@@ -83,9 +92,10 @@ class RegistryClient:
         Without a scope the folder comes from the settings. Arguments are checked now, before any call.
         ``timeout`` (seconds from now) bounds every page call and its retries.
         """
+        scoped = repository_name is not None or registry_id is not None
         scope = validation.check_list_scope(
             repository_name=repository_name, registry_id=registry_id,
-            folder_id=folder_id or (None if (repository_name or registry_id) else self.settings.folder_id),
+            folder_id=folder_id if folder_id is not None or scoped else self.settings.folder_id,
             filter=filter, order_by=order_by)
         size = validation.check_page_size(page_size) if page_size is not None else None
         wanted = validation.check_limit(limit) if limit is not None else None
@@ -102,7 +112,7 @@ class RegistryClient:
                 repository_name=scope.repository_name, registry_id=scope.registry_id, folder_id=scope.folder_id,
                 filter=scope.filter, order_by=scope.order_by, page_size=size, page_token=token)
             response, _ = self.transport.call("image", "List", request, read=True, action="ImageService.List",
-                                              deadline=deadline)
+                                              deadline=deadline, scope=_scope_name(scope))
             for image in response.images:
                 yield image_from_proto(image)
                 given += 1
@@ -119,6 +129,43 @@ class RegistryClient:
                                           read=True, action="ImageService.Get", image_id=image_id,
                                           deadline=_deadline(timeout))
         return image_from_proto(response)
+
+    def check_scope(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    timeout: float | None = None) -> None:
+        """NotFoundError naming the id and the folder when the registry (RegistryService.Get) or the repository
+        (a repository exists while it holds an image) does not exist; nothing happens when both do."""
+        repository = validation.check_repository_name(repository_name) if repository_name else None
+        registry = repository.split("/", 1)[0] if repository else validation.check_id("registry_id", registry_id)
+        deadline = _deadline(timeout)
+        try:
+            found, _ = self.transport.call("registry", "Get", registry_service_pb2.GetRegistryRequest(
+                registry_id=registry), read=True, action="RegistryService.Get", deadline=deadline,
+                scope=f"registry {registry}")
+        except errors.NotFoundError:
+            raise errors.NotFoundError(
+                f"registry {registry} does not exist{self._folder_holds(deadline)}; check "
+                f"{'repository_name' if repository else 'registry_id'} (or whether these credentials can see it)",
+                code="NOT_FOUND") from None
+        if repository and not any(True for _ in self._pages(
+                validation.ListScope(repository_name=repository), 1, 1, deadline)):
+            raise errors.NotFoundError(
+                f"repository {repository} does not exist in registry {registry} (folder {found.folder_id}): "
+                "it holds no image (a repository appears with its first push); check repository_name",
+                code="NOT_FOUND")
+
+    def _folder_holds(self, deadline: float | None) -> str:
+        """" in folder F (which holds ...)" from RegistryService.List of the configured folder, or a hint."""
+        folder = self.settings.folder_id
+        if not folder:
+            return " (set yandex:folderId / YC_FOLDER_ID to have the folder's registries listed here)"
+        try:
+            response, _ = self.transport.call("registry", "List", registry_service_pb2.ListRegistriesRequest(
+                folder_id=folder, page_size=MAX_PAGE_SIZE), read=True, action="RegistryService.List",
+                deadline=deadline, scope=f"folder {folder}")
+        except errors.RegistryError as exc:
+            return f" in folder {folder} (its registries could not be listed: {type(exc).__name__})"
+        held = ", ".join(f"{r.id} ({r.name})" for r in response.registries[:10]) or "none"
+        return f" in folder {folder}, which holds: {held}"
 
     # -- delete -----------------------------------------------------------------------------------
     def start_delete(self, image_id: str, *, deadline: float | None = None,

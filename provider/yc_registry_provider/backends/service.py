@@ -17,7 +17,7 @@ from .. import errors, validation
 from ..config import Settings, resolve_settings
 from ..migration import Dashboard
 from ..models import ImageInfo
-from ..transport import Transport
+from ..transport import RetryNotice, Transport
 from .base import DeleteResult, ImageBackend
 from .cloud_registry import CloudRegistryClient
 from .container_registry import RegistryClient
@@ -31,7 +31,8 @@ class AutoBackend:
     def __init__(self, settings: Settings, *, transport: Transport | None = None, **options: Any) -> None:
         self.settings = settings
         self.transport = transport or Transport(settings, **{k: v for k, v in options.items()
-                                                             if k in ("retry", "call_timeout", "root_certificates")})
+                                                             if k in ("retry", "call_timeout", "root_certificates",
+                                                                      "on_retry")})
         wait = {"wait": options["wait"]} if "wait" in options else {}
         self.container = RegistryClient(settings, transport=self.transport, **wait)
         self.cloud = CloudRegistryClient(settings, transport=self.transport, **wait)
@@ -101,6 +102,17 @@ class AutoBackend:
         rest = (i for i in self.container.list_images(folder_id=folder_id, **args) if i.registry_id not in in_cloud)
         yield from itertools.islice(itertools.chain(cloud, rest), limit)
 
+    def check_scope(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    timeout: float | None = None) -> None:
+        """The scope's service says whether the registry (and the repository) exists."""
+        owner = repository_name.split("/", 1)[0] if repository_name else registry_id
+        if isinstance(owner, str) and owner:
+            validation.check_id("registry_id", owner)
+            self.backend_for(owner).check_scope(repository_name=repository_name, registry_id=registry_id,
+                                                timeout=timeout)
+            return
+        self.container.check_scope(repository_name=repository_name, registry_id=registry_id, timeout=timeout)
+
     def get_image(self, image_id: str, *, timeout: float | None = None) -> ImageInfo:
         """By id: a Container Registry image whose registry has migrated is answered by its successor (same
         registry, same digest) in Cloud Registry; an id Container Registry does not know is tried as an artifact."""
@@ -150,19 +162,21 @@ def open_backend(settings: Settings, **options: Any) -> Any:  # an ImageBackend,
     return AutoBackend(settings, **options)
 
 
-def backend_from_config(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                        **explicit: Any) -> Any:
-    """A backend from explicit arguments, then Pulumi config, then the environment."""
-    return open_backend(resolve_settings(explicit, config, env))
+def backend_from_config(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None, *,
+                        on_retry: RetryNotice | None = None, **explicit: Any) -> Any:
+    """A backend from explicit arguments, then Pulumi config, then the environment; ``on_retry`` is told when a
+    call is being retried."""
+    return open_backend(resolve_settings(explicit, config, env), on_retry=on_retry)
 
 
 class MigrationBackend:
     """What a migration needs, whatever ``service`` says: Container Registry for the inventory, Cloud Registry for
     the migration and its artifacts, on one transport (``lifecycle.migration`` calls it)."""
 
-    def __init__(self, settings: Settings, *, transport: Transport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: Transport | None = None,
+                 on_retry: RetryNotice | None = None) -> None:
         self.settings = settings
-        self.transport = transport or Transport(settings)
+        self.transport = transport or Transport(settings, on_retry=on_retry)
         self.container = RegistryClient(settings, transport=self.transport)
         self.cloud = CloudRegistryClient(settings, transport=self.transport)
 
@@ -198,9 +212,9 @@ class MigrationBackend:
         return self.cloud.digests(registry_id)
 
 
-def migration_backend_from_config(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                                  **explicit: Any) -> MigrationBackend:
-    return MigrationBackend(resolve_settings(explicit, config, env))
+def migration_backend_from_config(config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None, *,
+                                  on_retry: RetryNotice | None = None, **explicit: Any) -> MigrationBackend:
+    return MigrationBackend(resolve_settings(explicit, config, env), on_retry=on_retry)
 
 
 __all__ = ["AutoBackend", "MigrationBackend", "backend_from_config", "migration_backend_from_config", "open_backend"]

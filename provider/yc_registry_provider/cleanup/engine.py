@@ -5,8 +5,9 @@ Works against any :class:`~yc_registry_provider.backend.ImageBackend`. Guarantee
 - an image is deleted only if it is selected from the listing *and* its re-read right before the delete shows
   no protecting tag (a tag pushed onto it meanwhile that ``keep_tags`` protects => skipped, never deleted);
 - an image already gone (on re-read or on delete) counts as ``already_gone``, not as a failure;
-- ``ThrottledError``/``UnavailableError`` (the client's own retry budget ran out) are retried per image with
-  jittered exponential backoff; throttling also halves the number of deletes in flight, which grows back by one
+- a Delete is sent once by the client; ``ThrottledError``/``UnavailableError`` on it are retried per image with
+  jittered exponential backoff (that loop is the delete's one budget: reads keep the client's budget only and are
+  not retried again, retries never nest); throttling also halves the number of deletes in flight, which grows back by one
   after as many successes as the current limit;
 - ``timeout`` bounds the whole run; images not started in time are reported as ``not_attempted``;
 - a read-only registry (the 2026 sunset) or rejected credentials stop the run at the first refusal;
@@ -26,7 +27,8 @@ from typing import Any, Callable, Mapping, Sequence
 from ..backend import ImageBackend
 from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, InvalidArgumentError,
                       NotFoundError, OperationTimeoutError, PermissionDeniedError, RegistryError,
-                      RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError)
+                      RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError,
+                      UnavailableError)
 from ..models import ImageInfo
 from ..retry import RetryPolicy
 from .pacing import OperationPacer
@@ -35,8 +37,9 @@ from .rules import CleanupRules, KeepRule, Selection, is_protected, select
 log = logging.getLogger(__name__)
 
 ENGINE_RETRY = RetryPolicy(initial_backoff=0.2, max_backoff=5.0, multiplier=2.0, max_attempts=12)
-"""Backoff of the engine's per-image retries. Deletes are sent once by the client (no hidden retries), so every
-retry comes back through the re-read and re-check; reads keep the client's own retries as well."""
+"""Backoff of the engine's per-image delete retries. A Delete is sent once by the client (no hidden retries), so
+the engine's loop is that delete's only budget and every retry comes back through the re-read and re-check.
+Reads (the listing, the re-read) have the client's budget only: the engine never retries them again."""
 LIST_PAGE_SIZE = 1000
 RECHECK_MAX_AGE = 1.0
 """Seconds a re-read may be old when its Delete is sent; an older one (a long wait for a slot) is made again."""
@@ -45,7 +48,7 @@ PREVIEW_IDS = 10
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """What a progress callback receives: ``kind`` is start, progress, throttled or done."""
+    """What a progress callback receives: ``kind`` is start, progress, retrying, throttled or done."""
 
     kind: str
     message: str
@@ -58,7 +61,7 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 def log_progress(event: ProgressEvent) -> None:
     """The default progress callback: one INFO line per event (WARNING for throttling)."""
-    log.log(logging.WARNING if event.kind == "throttled" else logging.INFO, "%s", event.message)
+    log.log(logging.WARNING if event.kind in ("throttled", "retrying") else logging.INFO, "%s", event.message)
 
 
 @dataclass
@@ -128,6 +131,14 @@ def _some(reasons: dict[str, str], count: int = 3) -> str:
     shown = [f"{image_id} ({why})" for image_id, why in list(reasons.items())[:count]]
     more = len(reasons) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+class _ReadGaveUp(Exception):
+    """A re-read failed after the client's own retries: the engine does not retry it again (no nesting)."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _AdaptiveLimit:
@@ -223,23 +234,16 @@ class _Run:
                 log.exception("cleanup progress callback failed")
 
     def list_scope(self) -> list[ImageInfo]:
-        """The whole scope, retrying transient failures like a delete would; a scope that is gone holds nothing."""
-        def listing() -> list[ImageInfo]:
-            where = self.rules.listing
+        """The whole scope; a scope that is gone holds nothing. Each page is one logical call: the client's retry
+        budget is its only one (the engine does not retry a listing again: retries never nest)."""
+        where = self.rules.listing
+        try:
             return list(self.backend.list_images(repository_name=where["repository_name"],
                                                  registry_id=where["registry_id"], page_size=LIST_PAGE_SIZE,
                                                  timeout=self._time_left()))
-        attempt = 0
-        while True:
-            try:
-                return listing()
-            except NotFoundError:  # the registry or repository no longer exists: nothing is left to delete
-                log.info("cleanup of %s: the scope does not exist (any more); nothing to delete", self.report.scope)
-                return []
-            except TransientError:
-                attempt += 1
-                if attempt >= ENGINE_RETRY.max_attempts or not self._sleep(ENGINE_RETRY.backoff(attempt)):
-                    raise
+        except NotFoundError:  # the registry or repository no longer exists: nothing is left to delete
+            log.info("cleanup of %s: the scope does not exist (any more); nothing to delete", self.report.scope)
+            return []
 
     def _sleep(self, seconds: float) -> bool:
         """Back off; False when the deadline would pass or the run stopped (then do not retry)."""
@@ -290,9 +294,16 @@ class _Run:
             slot = _Slot()
             try:
                 outcome, detail = self._delete_once(image, slot)
+            except _ReadGaveUp as gave_up:  # the re-read used up the client's own budget: not retried again
+                exc = gave_up.error
+                outcome, detail = "failed", f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, UnavailableError):
+                    self.abort(f"the registry stayed unreachable for a whole retry budget ({exc})")
             except TransientError as exc:
                 throttled = isinstance(exc, ThrottledError)
-                outcome, detail = "retry", f"{type(exc).__name__}: {exc}"
+                # a poll of an accepted delete had the client's budget already: only a refused send comes back
+                outcome = "failed" if exc.operation_id is not None else "retry"
+                detail = f"{type(exc).__name__}: {exc}"
             except Exception as exc:  # noqa: BLE001 - one image's trouble must not end the others
                 outcome, detail = "failed", self._classify(exc)
             finally:
@@ -310,6 +321,9 @@ class _Run:
             if attempt >= ENGINE_RETRY.max_attempts:
                 self.record(image.id, "failed", f"{detail} (gave up after {attempt} attempts)")
                 return
+            self.emit("retrying", f"cleanup of {self.report.scope}: the delete of image {image.id} was refused "
+                                  f"({detail.split(':', 1)[0]}) on attempt {attempt} of at most "
+                                  f"{ENGINE_RETRY.max_attempts}; re-checking it and trying again")
             if not self._sleep(ENGINE_RETRY.backoff(attempt)):
                 if self.stop.is_set():
                     self._not_started(image.id)
@@ -337,7 +351,10 @@ class _Run:
 
     def _recheck(self, image: ImageInfo) -> str | None:
         """Re-read the image and say why it is protected now (None: it may go)."""
-        fresh = self.backend.get_image(image.id, timeout=self._time_left())
+        try:
+            fresh = self.backend.get_image(image.id, timeout=self._time_left())
+        except TransientError as exc:  # the client's budget is spent: the engine does not retry it again
+            raise _ReadGaveUp(exc) from exc
         return is_protected(fresh, self.rules, self.now, listed=image)
 
     def _delete_once(self, image: ImageInfo, slot: "_Slot") -> tuple[str, str]:
@@ -484,7 +501,8 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
     if backend is None:
         from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 
-        with backend_from_config() as client:
+        told = progress or log_progress  # the client's retry notices reach the user the same way as progress
+        with backend_from_config(on_retry=lambda message: told(ProgressEvent("retrying", message))) as client:
             report = run_cleanup(client, rules, now=now, progress=progress)
     else:
         report = run_cleanup(backend, rules, now=now, progress=progress)

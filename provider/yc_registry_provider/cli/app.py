@@ -108,24 +108,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _client(args: argparse.Namespace) -> Any:
-    from ..backends.service import backend_from_config  # gRPC only once the arguments are fine; YC_REGISTRY_SERVICE
+def _client(args: argparse.Namespace, err: TextIO) -> Any:
+    """A backend from the flags, then YC_* (YC_REGISTRY_SERVICE picks the service); while a call is retried it says
+    so on ``err``."""
+    from ..backends.service import backend_from_config  # gRPC only once the arguments are fine
+
+    def on_retry(message: str) -> None:
+        err.write(f"{PROG}: {message}\n")
+        err.flush()
 
     explicit = {"endpoint": args.endpoint, "plaintext": args.plaintext,
                 "service_account_key_file": args.service_account_key_file}
-    return backend_from_config({}, os.environ, **{k: v for k, v in explicit.items() if v is not None})
+    return backend_from_config({}, os.environ, on_retry=on_retry,
+                               **{k: v for k, v in explicit.items() if v is not None})
 
 
 def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``images list``: stream the scope's images in the chosen format."""
-    with _client(args) as client:
+    with _client(args, err) as client:
         images = client.list_images(repository_name=args.repository, registry_id=args.registry,
                                     folder_id=args.folder, page_size=args.page_size)
         count = render.stream_images(images, args.format, out)
-    if count == 0:
-        scope = (f"repository {args.repository}" if args.repository else
-                 f"registry {args.registry}" if args.registry else f"folder {args.folder}")
-        err.write(f"{PROG}: no images in {scope} (it may not exist, or the account may not see it)\n")
+        if count == 0:
+            if args.repository or args.registry:  # a scope that does not exist is an error, as in the provider
+                client.check_scope(repository_name=args.repository, registry_id=args.registry)
+            scope = (f"repository {args.repository}" if args.repository else
+                     f"registry {args.registry}" if args.registry else f"folder {args.folder}")
+            err.write(f"{PROG}: no images in {scope}\n")
     return EXIT_OK
 
 
@@ -156,9 +165,11 @@ def whole_tag_notes(rules: CleanupRules, images: Sequence[ImageInfo]) -> list[st
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``cleanup``: the plan (dry run), or the deletes and their report (``--yes``)."""
     rules = cleanup_rules(args)  # bad rules fail here, before any client exists
-    with _client(args) as client:
+    with _client(args, err) as client:
+        where = rules.listing  # a scope that does not exist fails here, as ImageCleanup's check does
+        client.check_scope(repository_name=where["repository_name"],
+                           registry_id=None if where["repository_name"] else where["registry_id"])
         if not args.yes:
-            where = rules.listing
             listed = list(client.list_images(repository_name=where["repository_name"],
                                              registry_id=where["registry_id"], page_size=1000,
                                              timeout=rules.timeout))
@@ -166,8 +177,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             by_id = {image.id: image for image in listed}
             out.write((render.plan_json if args.format == "json" else render.plan_text)(
                 rules.scope, selection, by_id) + "\n")
-            if not by_id:
-                err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
             for note in whole_tag_notes(rules, listed):
                 err.write(f"{PROG}: note: {note}\n")
             return EXIT_OK
@@ -177,7 +186,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None)
     out.write((render.report_json if args.format == "json" else render.report_text)(report) + "\n")
     if report.selected_count == 0 and report.protected_count == 0:
-        err.write(f"{PROG}: no images in {rules.scope} (it may not exist, or the account may not see it)\n")
+        err.write(f"{PROG}: no images in {rules.scope}\n")
     gone = report.ok and not report.skipped
     if not gone:
         err.write(f"{PROG}: {len(report.failed) + len(report.not_attempted) + len(report.skipped)} of "

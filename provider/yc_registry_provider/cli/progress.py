@@ -26,7 +26,7 @@ class ProgressBar:
                 bar = "#" * filled + "." * (self.width - filled)
                 self.stream.write(f"\r[{bar}] {event.done}/{event.total} done")
                 self._drawn = True
-            elif event.kind == "throttled":
+            elif event.kind in ("throttled", "retrying", "warning"):
                 self._line(event.message)
             elif event.kind == "done":
                 if self._drawn:

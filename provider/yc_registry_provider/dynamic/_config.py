@@ -8,8 +8,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pulumi
+
 from ..backends.service import backend_from_config
 from ..config import _KEYS, CONFIG_NAMESPACES
+from ..transport import RetryNotice
 
 _lock = threading.Lock()
 _store: dict[str, Any] = {}
@@ -40,10 +43,15 @@ def clear() -> None:
         _store.clear()
 
 
-def client() -> Any:
+def retry_notice(message: str) -> None:
+    """A call is being retried: tell the user (the plugin's stderr, which the CLI shows while the step runs)."""
+    pulumi.log.warn(f"yc-registry: {message}")
+
+
+def client(on_retry: RetryNotice | None = None) -> Any:
     """A fresh backend (the service ``yc-registry:service`` picks) from the stored config, then the environment;
-    close it after use."""
-    return backend_from_config(snapshot())
+    close it after use. Its retry notices go to ``on_retry`` (default: :func:`retry_notice`)."""
+    return backend_from_config(snapshot(), on_retry=on_retry or retry_notice)
 
 
-__all__ = ["clear", "client", "config_keys", "snapshot", "store"]
+__all__ = ["clear", "client", "config_keys", "retry_notice", "snapshot", "store"]

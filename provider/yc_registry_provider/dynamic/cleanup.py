@@ -33,12 +33,20 @@ PREFIX = "yc-registry ImageCleanup: "
 def report_progress(event: ProgressEvent) -> None:
     """Send one progress event to the user (stderr of the plugin -> the CLI) and to Python logging."""
     text = PREFIX + event.message
-    if event.kind == "throttled":
+    if event.kind in ("throttled", "retrying"):
         log.warning("%s", event.message)
         pulumi.log.warn(text)
     else:
         log.info("%s", event.message)
         pulumi.log.info(text)
+
+
+def _warn_if_nothing_selected(outs: dict[str, Any]) -> None:
+    """A cleanup that selects nothing says so in the engine log (a warning), not only on a Python logger."""
+    warning = rules.nothing_selected(outs)
+    if warning:
+        log.warning("%s", warning)
+        pulumi.log.warn(PREFIX + warning)
 
 
 class ImageCleanupProvider(ResourceProvider):
@@ -51,17 +59,22 @@ class ImageCleanupProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = rules.check(news)
+        if not failures:  # a registry or repository that does not exist fails the preview, naming it
+            with _config.client() as backend:
+                failures = rules.check_scope(backend, news)
         inputs = rules.normalize_inputs(news) if not failures else dict(news)
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         with _config.client() as backend:
             id_, outs = rules.create(backend, props)
+        _warn_if_nothing_selected(outs)
         return CreateResult(id_, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with _config.client() as backend:
             found, outs, inputs = rules.read(backend, id_, props)
+        _warn_if_nothing_selected(outs)
         return ReadResult(found, outs, inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -71,10 +84,12 @@ class ImageCleanupProvider(ResourceProvider):
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with _config.client() as backend:
-            return UpdateResult(rules.update(backend, news))
+            outs = rules.update(backend, news)
+        _warn_if_nothing_selected(outs)
+        return UpdateResult(outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        with _config.client() as backend:
+        with _config.client(on_retry=lambda message: report_progress(ProgressEvent("retrying", message))) as backend:
             rules.delete(backend, props, progress=report_progress)
 
 

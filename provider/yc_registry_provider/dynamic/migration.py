@@ -41,12 +41,12 @@ class FolderMigrationProvider(ResourceProvider):
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        with migration_backend_from_config(_config.snapshot()) as backend:
+        with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
             id_, outs = rules.create(backend, props, progress=report)
         return CreateResult(id_, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with migration_backend_from_config(_config.snapshot()) as backend:
+        with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
             found, outs, inputs = rules.read(backend, id_, props)
         return ReadResult(found, outs, inputs if found else None)
 
@@ -55,7 +55,7 @@ class FolderMigrationProvider(ResourceProvider):
         return DiffResult(changes=plan.has_changes, replaces=plan.replaces, stables=[], delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        with migration_backend_from_config(_config.snapshot()) as backend:
+        with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
             return UpdateResult(rules.update(backend, olds, news, progress=report))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

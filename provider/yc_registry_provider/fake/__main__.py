@@ -1,6 +1,7 @@
 """``python -m yc_registry_provider.fake``: serve the fake cloud until SIGINT/SIGTERM.
 
-Prints the plaintext address on the first line, then one line saying which token and environment to use.
+Prints the plaintext address on the first line (a loopback one when listening on 0.0.0.0), then one line saying
+which token and environment to use, then what it holds.
 """
 
 from __future__ import annotations
@@ -71,23 +72,41 @@ BULK_REPOSITORY = "bulk"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options: listener, seed and knobs; a bad value exits 2 with a message naming the option."""
-    parser = argparse.ArgumentParser(prog="python -m yc_registry_provider.fake", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=port_number, default=0, help="plaintext port (0 picks a free one)")
-    parser.add_argument("--tls", action="store_true", help="also serve TLS with a fresh self-signed certificate")
-    parser.add_argument("--seed", choices=("demo", "empty"), default="demo")
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options, each with its help text."""
+    parser = argparse.ArgumentParser(prog="python -m yc_registry_provider.fake", description=__doc__,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on; 0.0.0.0 listens on every interface (the printed YC_ENDPOINT "
+                             "is then 127.0.0.1, since plaintext is allowed only to loopback)")
+    parser.add_argument("--port", type=port_number, default=0,
+                        help="plaintext port; 0 picks a free one; a port already taken is refused")
+    parser.add_argument("--tls", action="store_true",
+                        help="also serve TLS on a second free port, with a fresh self-signed certificate "
+                             "(for the official SDK, which sends credentials only over TLS)")
+    parser.add_argument("--seed", choices=("demo", "empty"), default="demo",
+                        help="demo: registries, repositories and images to point a program at; empty: nothing")
     parser.add_argument("--seed-images", type=non_negative_int, default=0, metavar="N",
                         help=f"also push N untagged images into repository {BULK_REPOSITORY!r} of the first "
                              "registry (one is added if there is none)")
-    parser.add_argument("--latency", type=non_negative_seconds, default=0.0, help="seconds slept per call")
+    parser.add_argument("--latency", type=non_negative_seconds, default=0.0,
+                        help="seconds every call sleeps before it is answered")
     parser.add_argument("--operation-duration", type=non_negative_seconds, default=0.5,
-                        help="seconds until a delete is done")
-    parser.add_argument("--early-not-found-polls", type=non_negative_int, default=0)
-    parser.add_argument("--unavailable-every", type=non_negative_int, default=0)
-    parser.add_argument("--max-unfinished-operations", type=non_negative_int, default=0)
-    parser.add_argument("--poll-interval-header", type=positive_seconds, default=None)
-    parser.add_argument("--read-only", action="store_true", help="refuse deletes like the 2026 sunset does")
-    return parser.parse_args(argv)
+                        help="seconds until a delete operation is done")
+    parser.add_argument("--early-not-found-polls", type=non_negative_int, default=0,
+                        help="a fresh delete operation answers NOT_FOUND to its first N polls")
+    parser.add_argument("--unavailable-every", type=non_negative_int, default=0,
+                        help="every Nth ImageService/OperationService call answers UNAVAILABLE (0: never)")
+    parser.add_argument("--max-unfinished-operations", type=non_negative_int, default=0,
+                        help="a Delete beyond N unfinished operations answers RESOURCE_EXHAUSTED (0: no limit)")
+    parser.add_argument("--poll-interval-header", type=positive_seconds, default=None,
+                        help="send x-operation-poll-interval with this many seconds on operation answers")
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    return parser
 
 
 def build_model(args: argparse.Namespace) -> FakeModel:
@@ -129,7 +148,11 @@ def describe(model: FakeModel) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Start the server, print its address and the env to use, serve until a signal arrives."""
     args = parse_args(argv)
-    server = FakeServer(build_model(args), host=args.host, port=args.port, tls=args.tls).start()
+    try:
+        server = FakeServer(build_model(args), host=args.host, port=args.port, tls=args.tls).start()
+    except OSError as exc:
+        print(f"python -m yc_registry_provider.fake: error: {exc}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

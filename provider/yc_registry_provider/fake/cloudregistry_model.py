@@ -4,26 +4,8 @@ It shares the Container Registry model's clock, lock, ids and operations (one Op
 reads that model's registries and images to migrate them. Docker images are laid out as artifacts exactly as
 ``yc_registry_provider.backends.cloud_registry_mapping`` assumes (one module holds that assumption).
 
-Behaviour the fake had to assume (the documentation leaves it open), in one place:
-
-* A folder migration snapshots the folder's Container Registry images at StartFolder and moves every registry of
-  the folder, keeping its id. The ``tags`` counters count versions: each tag, and each untagged manifest once.
-* Timeline: CREATED for ``stage_seconds``, SCHEDULED for ``stage_seconds``, then IN_PROGRESS, versions moving at
-  ``tags_per_second`` in registry/repository order; when all are done the migration is COMPLETED, or, when tags
-  failed, ``status_when_tags_fail`` ("FAILED" by default; "COMPLETED" shows a completed status with failed tags).
-* A registry appears in Cloud Registry (same id, kind DOCKER, type LOCAL) once its migration is SCHEDULED, with
-  status CREATING; it turns ACTIVE when all its versions are done. Each version becomes an artifact as it
-  completes; a failed version never does. Artifact ids are new (not the Container Registry image ids).
-* Container Registry keeps listing and serving migrated images (read-only) afterwards.
-* StartFolder while a migration of the folder is CREATED, SCHEDULED, IN_PROGRESS or COMPLETED is refused with
-  FAILED_PRECONDITION naming its status; after a FAILED one it starts again with what is not in Cloud Registry yet.
-  StartFolder of a folder without Container Registry registries is FAILED_PRECONDITION.
-* The dashboard of a folder never migrated is NOT_FOUND. A dashboard limit of 0 means 10.
-* ArtifactService.List needs registry_id or folder_id (registry_id wins); it lists in creation order; order_by
-  takes created_at, name or path (asc/desc). DELETED artifacts are gone; DELETING ones are listed until done.
-* Deleting a FOLDER or PACKAGE that still holds artifacts is FAILED_PRECONDITION. A registry in
-  ``immutable_registries`` refuses deletes without ``with_history`` (FAILED_PRECONDITION).
-* Every folder belongs to the cloud ``folder_clouds`` says, else to DEFAULT_CLOUD_ID.
+What it had to assume (the documentation leaves it open) is written down in ``ASSUMPTIONS.md``, section
+"Cloud Registry and the migration".
 """
 
 from __future__ import annotations

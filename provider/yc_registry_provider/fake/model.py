@@ -27,6 +27,7 @@ IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
 INTERNAL_CODE = 13
 MAX_REMEMBERED_PAGE_TOKENS = 100_000
 ABORTED_CODE = 10
+NOT_FOUND_CODE = 5
 CANCELLED_CODE = 1
 READ_ONLY_MESSAGE = (
     "registry is read-only: Container Registry accepts no mutating calls since 2026-11-10 "
@@ -150,6 +151,11 @@ class Knobs:
     poll_interval_header: float | None = None
     lost_delete_responses: int = 0   # the next N Deletes are carried out, then answer UNAVAILABLE (response lost)
     rollback_images: set[str] = field(default_factory=set)  # their delete shows an error while not yet done
+    # "Service.Method" -> a status code NAME: every call of that method answers it (e.g. PERMISSION_DENIED)
+    failing_calls: dict[str, str] = field(default_factory=dict)
+    # images whose delete operation ends with error NOT_FOUND (someone else deleted the image meanwhile)
+    not_found_operations: set[str] = field(default_factory=set)
+    echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
 
 
 @dataclass(frozen=True)
@@ -390,6 +396,19 @@ class FakeModel:
         if failing:
             raise FakeError("UNAVAILABLE", f"{method}: injected UNAVAILABLE (unavailable_every knob)")
 
+    def injected_failure(self, method: str) -> None:
+        """Answer the status the ``failing_calls`` knob gives this method, if any (after authentication)."""
+        with self._lock:
+            injected = self.knobs.failing_calls.get(method)
+        if injected:
+            raise FakeError(injected, f"{method}: injected {injected} (failing_calls knob)")
+
+    def error_details(self, error: FakeError, authorization: str | None) -> str:
+        """The details of an error status; with ``echo_bearer_token`` they repeat the request's credentials."""
+        if self.knobs.echo_bearer_token and authorization:
+            return f"{error.message} (request had authorization: {authorization})"
+        return error.message
+
     # ----- operations lifecycle ----------------------------------------------------------------
 
     def advance(self) -> None:
@@ -397,6 +416,14 @@ class FakeModel:
         now = self.clock()
         with self._lock:
             for op in [op for op in self._unfinished.values() if op.done_at <= now]:
+                if op.image_id in self.knobs.not_found_operations:  # deleted by someone else meanwhile
+                    gone = self.images.pop(op.image_id, None)
+                    if gone is not None:
+                        self._drop_tags(gone)
+                        self._version += 1
+                    self._finish(op, OperationError(NOT_FOUND_CODE, f"image {op.image_id} not found "
+                                                                    "(not_found_operations knob)"), at=op.done_at)
+                    continue
                 self._finish(op, None if not op.fails else OperationError(
                     INTERNAL_CODE, f"failed to delete image {op.image_id}: injected failure (failing_images knob)"
                 ), at=op.done_at)
@@ -416,11 +443,14 @@ class FakeModel:
             del self._pending_by_image[op.image_id]
         if error is None and op.image_id in self.images:
             image = self.images.pop(op.image_id)
-            for tag in image.tags:
-                if self._tags.get((image.name, tag)) == image.id:
-                    del self._tags[(image.name, tag)]
+            self._drop_tags(image)
             self.deleted_image_ids.append(op.image_id)
             self._version += 1
+
+    def _drop_tags(self, image: Image) -> None:
+        for tag in image.tags:
+            if self._tags.get((image.name, tag)) == image.id:
+                del self._tags[(image.name, tag)]
 
     # ----- ImageService ------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import ipaddress
+import socket
 from concurrent import futures
 from types import TracebackType
 
@@ -12,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc
+from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
@@ -24,9 +26,40 @@ from yc_registry_provider.fake.servicers import (
     IamTokenServicer,
     ImageServicer,
     OperationServicer,
+    RegistryServicer,
 )
 
 MAX_WORKERS = 32
+WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+# No SO_REUSEPORT: by default gRPC lets a second server listen on a port already taken, and the two fakes then
+# share the connections while holding different data.
+SERVER_OPTIONS = [("grpc.so_reuseport", 0)]
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def check_bindable(host: str, port: int) -> None:
+    """OSError with one plain sentence when ``host:port`` cannot be listened on (asked before gRPC is, so that
+    the reason is ours to word: unknown host, address not on this machine, port already taken)."""
+    where = _join(host, port)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot listen on {where}: the host name does not resolve ({exc.strerror})") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(f"cannot listen on {where}: the port is already taken (another fake, or another "
+                              "program); pick another --port, or --port 0 for a free one") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise OSError(f"cannot listen on {where}: {host} is not an address of this machine; use "
+                              "127.0.0.1, or 0.0.0.0 for every interface") from None
+            raise OSError(f"cannot listen on {where}: {exc.strerror}") from None
 
 
 def self_signed_certificate(host: str = "127.0.0.1") -> tuple[bytes, bytes]:
@@ -59,8 +92,11 @@ def self_signed_certificate(host: str = "127.0.0.1") -> tuple[bytes, bytes]:
 
 def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer,
                      pool: futures.ThreadPoolExecutor) -> grpc.Server:
-    server = grpc.server(pool)
+    server = grpc.server(pool, options=SERVER_OPTIONS)
     image_service_pb2_grpc.add_ImageServiceServicer_to_server(ImageServicer(model), server)
+    # only Get and List are faked: the generated base answers UNIMPLEMENTED for the rest (abstract in the stubs)
+    registry_service_pb2_grpc.add_RegistryServiceServicer_to_server(
+        RegistryServicer(model), server)  # type: ignore[abstract]
     operation_service_pb2_grpc.add_OperationServiceServicer_to_server(OperationServicer(model), server)
     api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
     iam_token_service_pb2_grpc.add_IamTokenServiceServicer_to_server(IamTokenServicer(model), server)
@@ -89,22 +125,27 @@ class FakeServer:
 
     def start(self) -> FakeServer:
         """Bind and start the listeners; returns self."""
+        check_bindable(self.host, self.port)
         plain_endpoints = ApiEndpointServicer(self.model, "")
         plain = _new_grpc_server(self.model, plain_endpoints, self._pool())
-        bound = plain.add_insecure_port(f"{self.host}:{self.port}")
+        try:
+            bound = plain.add_insecure_port(_join(self.host, self.port))
+        except RuntimeError:
+            bound = 0
         if bound == 0:
-            raise OSError(f"cannot bind {self.host}:{self.port}")
-        self.address = plain_endpoints.address = f"{self.host}:{bound}"
+            raise OSError(f"cannot listen on {_join(self.host, self.port)}")
+        # bound to every interface: clients (and discovery's answers) use loopback, which plaintext allows
+        self.address = plain_endpoints.address = _join(WILDCARD_HOSTS.get(self.host, self.host), bound)
         plain.start()
         self._servers.append(plain)
         if self.tls:
-            cert, key = self_signed_certificate(self.host)
+            cert, key = self_signed_certificate(WILDCARD_HOSTS.get(self.host, self.host))
             tls_endpoints = ApiEndpointServicer(self.model, "")
             secure = _new_grpc_server(self.model, tls_endpoints, self._pool())
             tls_port = secure.add_secure_port(
-                f"{self.host}:0", grpc.ssl_server_credentials([(key, cert)])
+                _join(self.host, 0), grpc.ssl_server_credentials([(key, cert)])
             )
-            self.tls_address = tls_endpoints.address = f"{self.host}:{tls_port}"
+            self.tls_address = tls_endpoints.address = _join(WILDCARD_HOSTS.get(self.host, self.host), tls_port)
             self.root_certificate = cert
             secure.start()
             self._servers.append(secure)

@@ -9,12 +9,14 @@ from typing import Any, Callable, TypeVar
 import grpc
 from google.protobuf import any_pb2, empty_pb2, timestamp_pb2
 from google.rpc import status_pb2
-from yandex.cloud.containerregistry.v1 import blob_pb2, image_pb2, image_service_pb2, image_service_pb2_grpc
+from yandex.cloud.containerregistry.v1 import (blob_pb2, image_pb2, image_service_pb2, image_service_pb2_grpc,
+                                               registry_pb2, registry_service_pb2, registry_service_pb2_grpc)
 from yandex.cloud.endpoint import api_endpoint_pb2, api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_pb2, operation_service_pb2, operation_service_pb2_grpc
 
-from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Operation
+from yc_registry_provider.fake import registries
+from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Operation, Registry
 
 ENDPOINT_IDS = ("container-registry", "cloud-registry", "operation", "iam", "resource-manager", "endpoint")
 # Operation kind -> its metadata message; other services register theirs (cloudregistry_servicers.py).
@@ -44,13 +46,15 @@ def _guarded(method: str, *, auth: bool = True) -> Callable[[Callable[..., _R]],
         @functools.wraps(handler)
         def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> _R:
             model: FakeModel = self.model
+            authorization = _metadata(context).get("authorization")
             try:
                 model.begin_call(method)
                 if auth:
-                    model.authenticate(_metadata(context).get("authorization"))
+                    model.authenticate(authorization)
+                model.injected_failure(method)
                 return handler(self, request, context)
             except FakeError as error:
-                context.abort(getattr(grpc.StatusCode, error.code), error.message)
+                context.abort(getattr(grpc.StatusCode, error.code), model.error_details(error, authorization))
                 raise  # unreachable: abort raises
 
         return wrapper
@@ -142,6 +146,32 @@ class ImageServicer(image_service_pb2_grpc.ImageServiceServicer):
         op = self.model.delete_image(request.image_id, idempotency_key=key)
         _send_poll_interval(self.model, context)
         return operation_to_proto(op)
+
+
+def registry_to_proto(registry: Registry) -> registry_pb2.Registry:
+    """Model registry -> containerregistry.v1.Registry (always ACTIVE)."""
+    return registry_pb2.Registry(id=registry.id, folder_id=registry.folder_id, name=registry.name,
+                                 status=registry_pb2.Registry.Status.ACTIVE)
+
+
+class RegistryServicer(registry_service_pb2_grpc.RegistryServiceServicer):
+    """containerregistry.v1.RegistryService Get and List over the model (the rest answers UNIMPLEMENTED)."""
+
+    def __init__(self, model: FakeModel) -> None:
+        self.model = model
+
+    @_guarded("RegistryService.Get")
+    def Get(self, request: registry_service_pb2.GetRegistryRequest,
+            context: grpc.ServicerContext) -> registry_pb2.Registry:
+        return registry_to_proto(registries.get_registry(self.model, request.registry_id))
+
+    @_guarded("RegistryService.List")
+    def List(self, request: registry_service_pb2.ListRegistriesRequest,
+             context: grpc.ServicerContext) -> registry_service_pb2.ListRegistriesResponse:
+        page = registries.list_registries(self.model, folder_id=request.folder_id, page_size=request.page_size,
+                                          page_token=request.page_token, filter=request.filter)
+        return registry_service_pb2.ListRegistriesResponse(
+            registries=[registry_to_proto(r) for r in page.registries], next_page_token=page.next_page_token)
 
 
 class OperationServicer(operation_service_pb2_grpc.OperationServiceServicer):

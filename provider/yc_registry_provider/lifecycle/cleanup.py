@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from ..backend import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
 from ..cleanup.engine import PREVIEW_IDS
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NotFoundError
 from ..validation import whole_number
 from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
@@ -107,6 +107,32 @@ def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def check_scope(backend: ImageBackend, inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The scope's registry (and repository) must exist: [(field, reason naming the id and folder)] otherwise.
+
+    Asked at check (preview) once the scope is known, so that a typo fails the preview instead of making a
+    cleanup that silently deletes nothing. A destroy does not ask: a scope that went away holds nothing.
+    """
+    given = normalize_inputs(inputs)
+    repo, registry = given.get("repository_name"), given.get("registry_id")
+    if _unknown(repo) or (not repo and _unknown(registry)) or not (repo or registry):
+        return []
+    try:
+        backend.check_scope(repository_name=repo, registry_id=None if repo else registry)
+    except NotFoundError as exc:
+        return [("repository_name" if repo else "registry_id", str(exc))]
+    return []
+
+
+def nothing_selected(outs: Mapping[str, Any]) -> str | None:
+    """The warning for a cleanup whose scope exists but whose rules select no image now, else None."""
+    if outs.get("candidate_count") != 0:
+        return None
+    scope = outs.get("repository_name") or outs.get("registry_id")
+    return (f"ImageCleanup of {scope}: its rules select no image now, so a destroy would delete nothing; "
+            "check the scope and the keep rules if you expected images to go")
+
+
 def _known_fields(item: Any, stand_in: Any) -> Any:
     """A keep_rules entry with its unknown fields replaced by the stand-in's; anything else unchanged."""
     if isinstance(item, Mapping) and isinstance(stand_in, Mapping):
@@ -186,6 +212,6 @@ def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: Progres
 
 __all__ = sorted([
     "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
-    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "create", "delete", "diff", "normalize_inputs",
-    "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
+    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "create", "delete", "diff", "normalize_inputs",
+    "nothing_selected", "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
 ])

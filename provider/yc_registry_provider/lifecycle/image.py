@@ -71,8 +71,7 @@ def check_image(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
                                     "within a repository)"))
     if _given(repo) and _known(repo):
         _collect(failures, lambda: validation.check_repository_name(repo))
-        if isinstance(repo, str) and "/" not in repo:
-            failures.append(("repository_name", "must be <registry_id>/<repository path>"))
+    failures.extend(validation.selector_conflicts(tag=_given(tag), digest=_given(digest)))
     if _given(tag) and _known(tag):
         _collect(failures, lambda: validation.check_tag(tag))
     if _given(digest) and _known(digest):

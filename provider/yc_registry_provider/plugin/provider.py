@@ -163,27 +163,30 @@ class YcRegistryProvider(Provider):
         self.progress_interval = float(os.environ.get(PROGRESS_INTERVAL_ENV) or DEFAULT_PROGRESS_INTERVAL)
 
     # -- plumbing ---------------------------------------------------------------------------------------------
-    def backend(self) -> ImageBackend:
-        """A fresh backend from the configured settings, then YC_* environment; close it after use."""
+    def backend(self, on_retry: Callable[[str], None] | None = None) -> ImageBackend:
+        """A fresh backend from the configured settings, then YC_* environment; close it after use. Retry notices
+        go to ``on_retry`` (default: a warning in the engine's log)."""
         if self._backend_factory is not None:
             return self._backend_factory(dict(self._config))
-        return open_backend(resolve_settings({}, self._config, os.environ))  # type: ignore[no-any-return]
+        notice = on_retry or (lambda message: self.engine_log.log(engine_pb2.WARNING, f"yc-registry: {message}"))
+        return open_backend(resolve_settings({}, self._config, os.environ), on_retry=notice)  # type: ignore[no-any-return]
 
-    def _with_backend(self, work: Callable[[ImageBackend], T]) -> T:
-        backend = self.backend()
+    def _with_backend(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
+        backend = self.backend(on_retry)
         try:
             return work(backend)
         finally:
             backend.close()
 
-    async def _call(self, work: Callable[[ImageBackend], T]) -> T:
+    async def _call(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
         """Run blocking backend work in a thread, off the server's event loop."""
-        return await asyncio.to_thread(self._with_backend, work)
+        return await asyncio.to_thread(self._with_backend, work, on_retry)
 
     async def _migration(self, work: Callable[[MigrationBackend], T]) -> T:
         """Run blocking migration work (Container Registry inventory + Cloud Registry) in a thread."""
         def run() -> T:
-            with MigrationBackend(resolve_settings({}, self._config, os.environ)) as backend:
+            notice = (lambda message: self.engine_log.log(engine_pb2.WARNING, f"yc-registry: {message}"))
+            with MigrationBackend(resolve_settings({}, self._config, os.environ), on_retry=notice) as backend:
                 return work(backend)
 
         return await asyncio.to_thread(run)
@@ -272,6 +275,8 @@ class YcRegistryProvider(Provider):
             inputs = image_rules.normalize_inputs(news) if not failures else news
         elif request.type == CLEANUP_TOKEN:
             failures = cleanup_rules.check(news)
+            if not failures:  # a registry or repository that does not exist fails the preview, naming it
+                failures = await self._call(lambda b: cleanup_rules.check_scope(b, news))
             inputs = cleanup_rules.normalize_inputs(news) if not failures else news
         elif request.type == MIGRATION_TOKEN:
             failures = migration_rules.check(news)
@@ -329,6 +334,7 @@ class YcRegistryProvider(Provider):
                 return CreateResponse(resource_id="", properties=property_map(self._cleanup_preview(props), secrets))
             resource_id, outs = await self._call(lambda b: cleanup_rules.create(b, props))
             await self._info(self._candidates_message(outs), request.urn)
+            await self._warn_if_nothing_selected(outs, request.urn)
             return CreateResponse(resource_id=resource_id, properties=property_map(outs, secrets))
         if request.type == MIGRATION_TOKEN:
             if request.preview:
@@ -379,6 +385,7 @@ class YcRegistryProvider(Provider):
                 return UpdateResponse(properties=property_map(self._cleanup_preview(news), secrets))
             outs = await self._call(lambda b: cleanup_rules.update(b, news))
             await self._info(self._candidates_message(outs), request.urn)
+            await self._warn_if_nothing_selected(outs, request.urn)
             return UpdateResponse(properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -430,6 +437,11 @@ class YcRegistryProvider(Provider):
         """Progress lines of a migration to the engine's log against ``urn`` (called from worker threads)."""
         return lambda message: self.engine_log.info(message, urn)
 
+    async def _warn_if_nothing_selected(self, outs: Mapping[str, Any], urn: str) -> None:
+        warning = cleanup_rules.nothing_selected(outs)
+        if warning:
+            await asyncio.to_thread(self.engine_log.log, engine_pb2.WARNING, warning, urn)
+
     @staticmethod
     def _candidates_message(outs: Mapping[str, Any]) -> str:
         """What create / update found: the cleanup itself waits for destroy."""
@@ -449,10 +461,11 @@ class YcRegistryProvider(Provider):
         engine_log = self.engine_log
 
         def progress(event: ProgressEvent) -> None:  # called from the cleanup's worker threads
-            severity = engine_pb2.WARNING if event.kind == "throttled" else engine_pb2.INFO
+            severity = engine_pb2.WARNING if event.kind in ("throttled", "retrying") else engine_pb2.INFO
             engine_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
 
-        await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress))
+        await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress),
+                         on_retry=lambda message: progress(ProgressEvent("retrying", message)))
 
 
 __all__ = ["EngineLog", "YcRegistryProvider", "from_plain", "plain_map", "property_map", "to_plain"]

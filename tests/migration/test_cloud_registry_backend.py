@@ -134,3 +134,18 @@ def test_an_image_adopted_before_the_migration_is_refreshed_and_destroyed_where_
     digests = {a.manifest_digest for a in model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"}
     assert digests == {kept.digest}
     assert model.calls["ImageService.Delete"] == 0
+
+
+def test_a_scope_missing_in_cloud_registry_is_named(fake_cloud: FakeCloud) -> None:
+    from yc_registry_provider import NotFoundError
+
+    rid, _digests = native_registry(fake_cloud)
+    with CloudRegistryClient(settings(fake_cloud)) as client:
+        client.check_scope(repository_name=f"{rid}/app")  # there: nothing raised
+        with pytest.raises(NotFoundError, match=f"repository {rid}/nope holds no image"):
+            client.check_scope(repository_name=f"{rid}/nope")
+        with pytest.raises(NotFoundError, match="registry crpnothere does not exist in Cloud Registry"):
+            client.check_scope(registry_id="crpnothere")
+    with AutoBackend(settings(fake_cloud)) as auto:  # auto asks the service holding the registry
+        with pytest.raises(NotFoundError, match=f"repository {rid}/nope holds no image in Cloud Registry"):
+            auto.check_scope(repository_name=f"{rid}/nope")

@@ -18,7 +18,7 @@ from .checks import CLEANUP_TYPES, IMAGE_TYPES, find_cr_yandex_refs, is_cleanup,
 
 _POLICY_NAMES = {
     "image_pinned_by_digest", "image_max_compressed_size", "image_tag_rules",
-    "image_max_age", "cleanup_needs_keep_rule", "container_registry_sunset",
+    "image_max_age", "cleanup_needs_keep_rule", "container_registry_sunset", "container_registry_migration",
     "all_policies",
     "IMAGE_PINNED_BY_DIGEST", "IMAGE_MAX_COMPRESSED_SIZE", "IMAGE_TAG_RULES",
     "IMAGE_MAX_AGE", "CLEANUP_NEEDS_KEEP_RULE",

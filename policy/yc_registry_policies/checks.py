@@ -571,3 +571,86 @@ def check_container_registry_sunset(resource_type: str, inputs: Mapping[str, Any
     return [f"references Yandex Container Registry images (cr.yandex/): {where}{more}. "
             f"Container Registry {when}; move the images to Yandex Cloud Registry "
             f"({CLOUD_REGISTRY_DOCS}) and update these references. See {SUNSET_DOCS}."]
+
+
+# --------------------------------------------------------------------------
+# container-registry-migration (stack: which registries moved to Cloud Registry)
+# --------------------------------------------------------------------------
+MIGRATION_TYPES = frozenset({
+    "pulumi-python:dynamic/yc-registry:FolderMigration",
+    "yc-registry:index:FolderMigration",
+})
+MIGRATION_DEFAULTS: Dict[str, Any] = {"ignoreResourceTypes": []}
+CLOUD_REGISTRY_HOST = "registry.yandexcloud.net"
+_CR_REGISTRY_RE = re.compile(r"(?<![A-Za-z0-9.-])cr\.yandex/([a-z0-9]+)")
+
+
+def is_migration(resource_type: str) -> bool:
+    return resource_type in MIGRATION_TYPES
+
+
+def _ours(resource_type: str) -> bool:
+    return is_image(resource_type) or is_cleanup(resource_type) or is_migration(resource_type)
+
+
+def migrated_registries(resources: Sequence[Tuple[str, str, Mapping[str, Any]]]) -> Dict[str, str]:
+    """Registry id -> what says it moved: a completed FolderMigration's registry_ids, or an Image (or a lookup
+    result fed into one) that Cloud Registry served (``service`` = cloud-registry). Unknown values are skipped."""
+    moved: Dict[str, str] = {}
+    for resource_type, name, props in resources:
+        if not _ours(resource_type):
+            continue
+        props = provider_props(props)  # snake_case, whichever flavour (dynamic or native camelCase)
+        if is_migration(resource_type) and props.get("status") == "COMPLETED":
+            for registry_id in props.get("registry_ids") or []:
+                if isinstance(registry_id, str) and not is_unknown(registry_id):
+                    moved.setdefault(registry_id, f"FolderMigration {name}")
+        elif is_image(resource_type) and props.get("service") == "cloud-registry":
+            registry_id = props.get("registry_id")
+            if isinstance(registry_id, str) and not is_unknown(registry_id):
+                moved.setdefault(registry_id, f"Image {name}")
+    return moved
+
+
+def check_migration(resources: Sequence[Tuple[str, str, Mapping[str, Any]]],
+                    config: Optional[Mapping[str, Any]] = None) -> List[Tuple[str, int]]:
+    """(message, index of the resource) for every resource referencing cr.yandex/, telling for each registry
+    whether it has moved to Cloud Registry; and for every FolderMigration with disable_redirects=true while the
+    stack still references cr.yandex/ addresses."""
+    cfg = merged_config(MIGRATION_DEFAULTS, config)
+    ignored = set(cfg.get("ignoreResourceTypes") or [])
+    moved = migrated_registries(resources)
+    found: List[Tuple[str, int]] = []
+    referencing: List[str] = []
+    for index, (resource_type, name, props) in enumerate(resources):
+        if _ours(resource_type) or resource_type in ignored:
+            continue
+        refs = find_cr_yandex_refs(props)
+        if not refs:
+            continue
+        referencing.append(name)
+        registries = sorted({m.group(1) for _p, s in refs for m in _CR_REGISTRY_RE.finditer(s)})
+        done = [r for r in registries if r in moved]
+        left = [r for r in registries if r not in moved]
+        parts = []
+        if done:
+            parts.append("migrated to Cloud Registry: " + ", ".join(f"{r} (by {moved[r]})" for r in done)
+                         + f"; pull them as {CLOUD_REGISTRY_HOST}/<registry_id>/... (cr.yandex/ reaches them "
+                           "only through the migration's redirects)")
+        if left:
+            parts.append("NOT migrated: " + ", ".join(left) + "; add a FolderMigration of their folder "
+                         "(pulumi_yc_registry.FolderMigration) before 2026-12-14")
+        where = "; ".join(f"{p} ({image_ref(s)})" for p, s in refs[:5])
+        found.append((f"references cr.yandex/ ({where}): registries " + ". Registries ".join(parts) + ".", index))
+    if referencing:
+        for index, (resource_type, name, props) in enumerate(resources):
+            props = provider_props(props) if is_migration(resource_type) else {}
+            if is_migration(resource_type) and props.get("disable_redirects") is True:
+                shown = ", ".join(referencing[:5]) + (f" and {len(referencing) - 5} more" if len(referencing) > 5
+                                                      else "")
+                found.append((f"FolderMigration {name} of folder {props.get('folder_id')} has "
+                              f"disable_redirects=true while the stack still references cr.yandex/ addresses "
+                              f"({shown}): without redirects those keep reading Container Registry, which shuts "
+                              f"down on 2026-12-14; move them to {CLOUD_REGISTRY_HOST}/ first, or keep the "
+                              "redirects on", index))
+    return found

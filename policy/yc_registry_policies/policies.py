@@ -39,7 +39,7 @@ from .checks import is_cleanup, is_image
 
 __all__ = [
     "image_pinned_by_digest", "image_max_compressed_size", "image_tag_rules",
-    "image_max_age", "cleanup_needs_keep_rule", "container_registry_sunset",
+    "image_max_age", "cleanup_needs_keep_rule", "container_registry_sunset", "container_registry_migration",
     "all_policies",
     "IMAGE_PINNED_BY_DIGEST", "IMAGE_MAX_COMPRESSED_SIZE", "IMAGE_TAG_RULES",
     "IMAGE_MAX_AGE", "CLEANUP_NEEDS_KEEP_RULE",
@@ -218,6 +218,35 @@ def container_registry_sunset(enforcement_level: Optional[EnforcementLevel] = No
     )
 
 
+def container_registry_migration(enforcement_level: EnforcementLevel = EnforcementLevel.ADVISORY
+                                 ) -> StackValidationPolicy:
+    """Says, for every resource referencing ``cr.yandex/``, which of its registries have moved to Cloud Registry
+    (from FolderMigration outputs and Images served by Cloud Registry) and which have not; reports a
+    FolderMigration with ``disable_redirects=true`` while the stack still references ``cr.yandex/``."""
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        resources = [(r.resource_type, r.name, checks.to_plain(r.props)) for r in args.resources]
+        for message, index in checks.check_migration(resources, args.get_config()):
+            report(message, args.resources[index].urn)
+
+    return StackValidationPolicy(
+        name="container-registry-migration",
+        description="The companion of container-registry-sunset on outputs: which cr.yandex/ registries have "
+                    "moved to Yandex Cloud Registry, which have not, and redirects disabled too early.",
+        validate=validate,
+        enforcement_level=enforcement_level,
+        config_schema=PolicyConfigSchema(properties={
+            "ignoreResourceTypes": {
+                "type": "array", "items": {"type": "string"}, "default": [],
+                "description": "Resource type tokens not to check.",
+            },
+        }),
+        remediation_steps="Migrate the folder with pulumi_yc_registry.FolderMigration, then point the references "
+                          "at registry.yandexcloud.net/<registry_id>/...; keep redirects on until none is left.",
+        url=checks.CLOUD_REGISTRY_DOCS,
+    )
+
+
 def all_policies(sunset_date: Any = None) -> list:
     """Fresh instances of every policy, with their default enforcement levels."""
     return [
@@ -227,6 +256,7 @@ def all_policies(sunset_date: Any = None) -> list:
         image_max_age(),
         cleanup_needs_keep_rule(),
         container_registry_sunset(sunset_date=sunset_date),
+        container_registry_migration(),
     ]
 
 

@@ -10,7 +10,8 @@ from .backend import DeleteResult, ImageBackend
 from .config import Secret, Settings, resolve_settings
 from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, ConfigurationError, DeadlineExceededError,
                      FailedPreconditionError,
-                     InvalidArgumentError, NoMatchError, NotFoundError, OperationError, OperationFailedError,
+                     InvalidArgumentError, MigrationError, MigrationFailedError, MigrationIncompleteError,
+                     MigrationTimeoutError, NoMatchError, NotFoundError, OperationError, OperationFailedError,
                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
                      SelectionError, ThrottledError, TransientError, UnauthenticatedError, UnavailableError)
 from .limits import DEFAULT_DELETE_TIMEOUT
@@ -42,6 +43,10 @@ __all__ = [
     "ImageBackend",
     "ImageInfo",
     "InvalidArgumentError",
+    "MigrationError",
+    "MigrationFailedError",
+    "MigrationIncompleteError",
+    "MigrationTimeoutError",
     "NoMatchError",
     "NotFoundError",
     "OperationError",

@@ -26,7 +26,11 @@ _KEYS: dict[str, tuple[str, str]] = {
     "service_account_key_file": ("serviceAccountKeyFile", "YC_SERVICE_ACCOUNT_KEY_FILE"),
     "folder_id": ("folderId", "YC_FOLDER_ID"),
     "plaintext": ("plaintext", "YC_PLAINTEXT"),
+    "service": ("service", "YC_REGISTRY_SERVICE"),
+    "delete_with_history": ("deleteWithHistory", "YC_REGISTRY_DELETE_WITH_HISTORY"),
 }
+# Which registry service serves images: `auto` picks Cloud Registry for a registry id it knows, else Container Registry.
+SERVICES = ("auto", "container-registry", "cloud-registry")
 
 
 class Secret:
@@ -68,6 +72,8 @@ class Settings:
     metadata_url: str = METADATA_TOKEN_URL
     source: str = "metadata service"
     extra: dict[str, str] = field(default_factory=dict)
+    service: str = "auto"
+    delete_with_history: bool = False  # Cloud Registry deletes pass with_history (immutable-artifact policies)
 
     @property
     def host(self) -> str:
@@ -173,6 +179,13 @@ def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[
             "plaintext is allowed only for 127.0.0.1, ::1 or localhost (a local fake registry); "
             "unset it to use TLS")
     folder_found = _layered("folder_id", explicit, config, env)
+    service_found = _layered("service", explicit, config, env)
+    service = str(service_found[0]).strip().lower() if service_found else "auto"
+    if service not in SERVICES:
+        raise ConfigurationError(f"{service_found[1] if service_found else 'service'} must be one of "
+                                 f"{', '.join(SERVICES)}, got {service_found[0] if service_found else service!r}")
+    history_found = _layered("delete_with_history", explicit, config, env)
+    delete_with_history = parse_bool(history_found[0], history_found[1]) if history_found else False
 
     token: Secret | None = None
     key: Secret | None = None
@@ -200,7 +213,9 @@ def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[
         plaintext=plaintext,
         metadata_url=str(explicit.get("metadata_url") or METADATA_TOKEN_URL),
         source=source,
+        service=service,
+        delete_with_history=delete_with_history,
     )
 
 
-__all__ = sorted(["DEFAULT_ENDPOINT", "Secret", "Settings", "is_loopback", "parse_bool", "resolve_settings"])
+__all__ = sorted(["DEFAULT_ENDPOINT", "SERVICES", "Secret", "Settings", "is_loopback", "parse_bool", "resolve_settings"])

@@ -19,6 +19,10 @@ Tree::
     |   +-- OperationFailedError       done with an error status
     |   +-- OperationTimeoutError      not done within the deadline
     +-- CleanupFailedError             a cleanup left selected images undeleted; ``report`` says which and why
+    +-- MigrationError                 a migration to Cloud Registry did not end well; ``folder_id`` names it
+    |   +-- MigrationFailedError       it finished without meeting the completion criteria (failed tags named)
+    |   +-- MigrationTimeoutError      it was still under way at the deadline (it goes on in the cloud)
+    |   +-- MigrationIncompleteError   it completed, but verification found images missing in Cloud Registry
     +-- TransientError                 retryable transport trouble that outlived the retry budget
         +-- UnavailableError           UNAVAILABLE, and DEADLINE_EXCEEDED on reads
         +-- ThrottledError             RESOURCE_EXHAUSTED (quota or rate limit)
@@ -153,6 +157,34 @@ class CleanupFailedError(RegistryError):
         super().__init__(lead + report.summary())
 
 
+class MigrationError(RegistryError):
+    """A folder's migration to Cloud Registry did not end well; ``folder_id`` names the folder."""
+
+    def __init__(self, message: str, *, folder_id: str) -> None:
+        self.folder_id = folder_id
+        super().__init__(message)
+
+
+class MigrationFailedError(MigrationError):
+    """The migration finished, but not as done means: FAILED, or failed tags (``failed_tags`` names them)."""
+
+    def __init__(self, message: str, *, folder_id: str, failed_tags: list[str] | None = None) -> None:
+        self.failed_tags = list(failed_tags or [])
+        super().__init__(message, folder_id=folder_id)
+
+
+class MigrationTimeoutError(MigrationError):
+    """The migration was still under way when the time allowed ran out; it continues in the cloud."""
+
+
+class MigrationIncompleteError(MigrationError):
+    """The migration completed, yet some Container Registry images are not in Cloud Registry (``missing``)."""
+
+    def __init__(self, message: str, *, folder_id: str, missing: list[Any] | None = None) -> None:
+        self.missing = list(missing or [])
+        super().__init__(message, folder_id=folder_id)
+
+
 class TransientError(RegistryError):
     """Retryable transport trouble that outlived the retry budget."""
 
@@ -180,6 +212,7 @@ def _short(value: object, limit: int = 80) -> str:
 
 __all__ = sorted([
     "AmbiguousMatchError", "ApiError", "CleanupFailedError", "ConfigurationError", "DeadlineExceededError", "FailedPreconditionError", "InvalidArgumentError",
+    "MigrationError", "MigrationFailedError", "MigrationIncompleteError", "MigrationTimeoutError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
     "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
     "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",

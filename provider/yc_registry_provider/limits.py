@@ -19,6 +19,7 @@ ORDER_BY_FIELDS = ("name", "digest", "created_at", "last_modified")
 FILTER_RE = re.compile(r'\s*name\s*=\s*"(?P<value>[^"]*)"\s*')
 
 REGISTRY_HOST = "cr.yandex"
+CLOUD_REGISTRY_HOST = "registry.yandexcloud.net"  # Cloud Registry's Docker host (ids persist across a migration)
 DEFAULT_DELETE_TIMEOUT = 30 * 60.0  # seconds to wait for a delete Operation, as the Terraform provider
 
 # Docker distribution rules for a tag and a content digest (what `docker push` accepts).

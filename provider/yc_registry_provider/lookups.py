@@ -6,6 +6,7 @@ paging at the first match: finding a tag among 10,000 images costs at most 10 Li
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from . import validation
@@ -72,7 +73,8 @@ def find_image(backend: ImageBackend, *, image_id: str | None = None, repository
         except NotFoundError:
             raise NoMatchError(f"no image matched {criteria.describe()}: image {criteria.image_id} does not exist "
                                "or these credentials cannot see it") from None
-        return select_one([image], criteria)
+        # the backend may answer with the image's successor in Cloud Registry (a new id): the id it gave wins
+        return select_one([image], replace(criteria, image_id=image.id))
     images = backend.list_images(repository_name=criteria.repository_name,
                                  folder_id=None if criteria.repository_name else folder_id)
     try:

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .limits import REGISTRY_HOST
+from .limits import CLOUD_REGISTRY_HOST, REGISTRY_HOST
+
+
+CONTAINER_REGISTRY = "container-registry"
+CLOUD_REGISTRY = "cloud-registry"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ class ImageInfo:
     layers: list[BlobInfo]
     tags: list[str]
     created_at: str  # RFC 3339, UTC, e.g. 2026-11-20T10:00:00Z
+    service: str = CONTAINER_REGISTRY  # which service served it: container-registry or cloud-registry
+
+    @property
+    def host(self) -> str:
+        """The Docker host to pull from: cr.yandex, or registry.yandexcloud.net for Cloud Registry."""
+        return CLOUD_REGISTRY_HOST if self.service == CLOUD_REGISTRY else REGISTRY_HOST
 
     @property
     def registry_id(self) -> str:
@@ -56,11 +66,11 @@ class ImageInfo:
 
     @property
     def uri(self) -> str:
-        return f"{REGISTRY_HOST}/{self.name}@{self.digest}"
+        return f"{self.host}/{self.name}@{self.digest}"
 
     @property
     def tag_uris(self) -> list[str]:
-        return [f"{REGISTRY_HOST}/{self.name}:{tag}" for tag in self.tags]
+        return [f"{self.host}/{self.name}:{tag}" for tag in self.tags]
 
     @property
     def created_datetime(self) -> datetime:
@@ -81,6 +91,7 @@ class ImageInfo:
             "repository": self.repository,
             "uri": self.uri,
             "tag_uris": self.tag_uris,
+            "service": self.service,
         }
 
     @classmethod
@@ -95,13 +106,14 @@ class ImageInfo:
             layers=[BlobInfo.from_dict(layer) for layer in data.get("layers", []) or []],
             tags=[str(t) for t in data.get("tags", []) or []],
             created_at=str(data.get("created_at", "")),
+            service=str(data.get("service") or CONTAINER_REGISTRY),
         )
 
 
 # The output names of an image, in one place (the dynamic resource, the lookups, the schema use them).
 IMAGE_OUTPUT_FIELDS: tuple[str, ...] = (
     "image_id", "name", "digest", "compressed_size", "config", "layers", "tags", "created_at",
-    "registry_id", "repository", "uri", "tag_uris",
+    "registry_id", "repository", "uri", "tag_uris", "service",
 )
 
 
@@ -126,4 +138,4 @@ def parse_rfc3339(text: str) -> datetime:
     return value
 
 
-__all__ = sorted(["BlobInfo", "IMAGE_OUTPUT_FIELDS", "ImageInfo", "format_rfc3339", "parse_rfc3339"])
+__all__ = sorted(["BlobInfo", "CLOUD_REGISTRY", "CONTAINER_REGISTRY", "IMAGE_OUTPUT_FIELDS", "ImageInfo", "format_rfc3339", "parse_rfc3339"])

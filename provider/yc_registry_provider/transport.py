@@ -22,6 +22,8 @@ from typing import Any, Callable
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
 import grpc  # noqa: E402
+from yandex.cloud.cloudregistry.v1 import (artifact_service_pb2_grpc, migration_service_pb2_grpc,  # noqa: E402
+                                           registry_service_pb2_grpc as cloud_registry_service_pb2_grpc)
 from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
@@ -35,14 +37,20 @@ from .retry import DEFAULT_RETRY, RetryPolicy, is_retryable
 log = logging.getLogger(__name__)
 
 SERVICE_IDS = {"image": "container-registry", "registry": "container-registry", "operation": "operation",
-               "iam": "iam"}
+               "iam": "iam", "artifact": "cloud-registry", "cloud-registry": "cloud-registry",
+               "migration": "cloud-registry"}
+# Stubs are built here on our own channels: yandexcloud 0.413's SDK.client() refuses the cloudregistry ones.
 _STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
     "image": image_service_pb2_grpc.ImageServiceStub,
     "registry": registry_service_pb2_grpc.RegistryServiceStub,
+    "artifact": artifact_service_pb2_grpc.ArtifactServiceStub,
+    "cloud-registry": cloud_registry_service_pb2_grpc.RegistryServiceStub,
+    "migration": migration_service_pb2_grpc.MigrationServiceStub,
     "operation": operation_service_pb2_grpc.OperationServiceStub,
     "iam": iam_token_service_pb2_grpc.IamTokenServiceStub,
 }
 DISCOVERY_TIMEOUT = 15.0
+_CLOUD_REGISTRY_ACTIONS = ("ArtifactService.", "MigrationService.", "CloudRegistry.")
 RetryNotice = Callable[[str], None]
 """Told, while a call is being retried, one line for the user (the front door passes it on: engine log, stderr)."""
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
@@ -110,6 +118,11 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
         # The wording of the real refusal is not documented; since the sunset a refused Delete is read-only mode.
         return errors.RegistryReadOnlyError(f"cannot delete {subject}: {errors.SUNSET_EXPLANATION}{said}",
                                             code=code, **ids)
+    if code == "PERMISSION_DENIED" and action.startswith(_CLOUD_REGISTRY_ACTIONS):
+        return errors.PermissionDeniedError(
+            f"{action} for {subject} was denied{said}; grant the account a Cloud Registry role on the folder "
+            "(cloud-registry.registries.migrationRunner to migrate, .migrationViewer to read its status, "
+            "cloud-registry.viewer to read artifacts, cloud-registry.admin to delete them)", code=code, **ids)
     if code == "PERMISSION_DENIED":
         hint = (f"; if the account does hold container-registry.images.pusher, the refusal is the sunset: "
                 f"{errors.SUNSET_EXPLANATION}") if deleting else ""

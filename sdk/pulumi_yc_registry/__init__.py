@@ -7,6 +7,10 @@ from yc_registry_provider.errors import (
     DeadlineExceededError,
     FailedPreconditionError,
     InvalidArgumentError,
+    MigrationError,
+    MigrationFailedError,
+    MigrationIncompleteError,
+    MigrationTimeoutError,
     NoMatchError,
     NotFoundError,
     OperationError,
@@ -21,11 +25,14 @@ from yc_registry_provider.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from yc_registry_provider.migration import MissingImage, Verification
 from yc_registry_provider.models import BlobInfo, ImageInfo
 
 from .cleanup import CleanupFailedError, CleanupReport, ImageCleanup, ProgressEvent, cleanup_images
 from .image import Image
 from .lookups import GetImagesResult, get_image, get_image_output, get_images, get_images_output
+from .migration import (FolderMigration, get_folder_migration, get_folder_migration_output, verify_migration,
+                        verify_migration_output)
 
 __all__ = [
     "AmbiguousMatchError",
@@ -36,11 +43,17 @@ __all__ = [
     "ConfigurationError",
     "DeadlineExceededError",
     "FailedPreconditionError",
+    "FolderMigration",
     "GetImagesResult",
     "Image",
     "ImageCleanup",
     "ImageInfo",
     "InvalidArgumentError",
+    "MigrationError",
+    "MigrationFailedError",
+    "MigrationIncompleteError",
+    "MigrationTimeoutError",
+    "MissingImage",
     "NoMatchError",
     "NotFoundError",
     "OperationError",
@@ -55,9 +68,14 @@ __all__ = [
     "TransientError",
     "UnauthenticatedError",
     "UnavailableError",
+    "Verification",
     "cleanup_images",
+    "get_folder_migration",
+    "get_folder_migration_output",
     "get_image",
     "get_image_output",
     "get_images",
     "get_images_output",
+    "verify_migration",
+    "verify_migration_output",
 ]

@@ -46,6 +46,7 @@ class Image(pulumi.dynamic.Resource, module="yc-registry", name="Image"):
     repository: pulumi.Output[str]
     uri: pulumi.Output[str]
     tag_uris: pulumi.Output[list]
+    service: pulumi.Output[str]
     repository_name: pulumi.Output[Optional[str]]
     tag: pulumi.Output[Optional[str]]
     delete_timeout: pulumi.Output[Optional[float]]

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.runtime.config import get_config
 
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.service import backend_from_config
 from yc_registry_provider.dynamic._config import config_keys
 from yc_registry_provider.lookups import find_image, find_images
 from yc_registry_provider.models import ImageInfo
@@ -40,8 +40,9 @@ def _retry_notice(message: str) -> None:
     pulumi.log.warn(f"yc-registry: {message}")
 
 
-def _client() -> RegistryClient:
-    return RegistryClient.from_config(program_config(), on_retry=_retry_notice)
+def _client() -> Any:
+    """The backend the stack's ``yc-registry:service`` picks (auto: Cloud Registry for a migrated registry)."""
+    return backend_from_config(program_config(), on_retry=_retry_notice)
 
 
 def get_images(*, repository_name: Optional[str] = None, registry_id: Optional[str] = None,

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, Knobs, add_image, add_registry
+from yc_registry_provider.fake import (DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, Knobs, MigrationKnobs, add_image,
+                                      add_registry)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _repository_numbers = itertools.count(1)
@@ -31,6 +32,7 @@ class FakeCloud:
     def reset_knobs(self) -> None:
         """Back to no latency, instant operations and no injected faults (between tests sharing a fake)."""
         self.model.knobs = Knobs()
+        self.model.cloud_registry.knobs = MigrationKnobs()
 
     def repository_with(self, *tag_sets: tuple[str, ...], age_days: int = 100) -> tuple[str, list[str]]:
         """A new repository with one image per tag set, oldest first, a day apart, the oldest ``age_days`` old.

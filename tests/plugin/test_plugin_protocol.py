@@ -55,10 +55,11 @@ def test_get_schema_names_every_resource_and_function(plugin: NativePlugin) -> N
     reply = plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=10)
     schema = json.loads(reply.schema)
     assert schema["name"] == "yc-registry"
-    assert set(schema["resources"]) == {IMAGE, CLEANUP}
-    assert set(schema["functions"]) == {GET_IMAGES, GET_IMAGE}
+    assert set(schema["resources"]) == {IMAGE, CLEANUP, "yc-registry:index:FolderMigration"}
+    assert set(schema["functions"]) == {GET_IMAGES, GET_IMAGE, "yc-registry:index:getFolderMigration",
+                                        "yc-registry:index:verifyMigration"}
     assert set(schema["config"]["variables"]) == {"token", "endpoint", "serviceAccountKeyFile", "folderId",
-                                                  "plaintext"}
+                                                  "plaintext", "service", "deleteWithHistory"}
     assert schema["config"]["variables"]["token"]["secret"] is True
     assert schema["provider"]["inputProperties"]["token"]["secret"] is True
     for token, resource in schema["resources"].items():

@@ -64,7 +64,8 @@ def test_package_exports_and_no_yandexcloud():
     assert isinstance(pkg.IMAGE_TAG_RULES, StackValidationPolicy)
     names = [p.name for p in pkg.all_policies()]
     assert names == ["image-pinned-by-digest", "image-max-compressed-size", "image-tag-rules",
-                     "image-max-age", "cleanup-needs-keep-rule", "container-registry-sunset"]
+                     "image-max-age", "cleanup-needs-keep-rule", "container-registry-sunset",
+                     "container-registry-migration"]
     for p in pkg.all_policies():
         assert p.config_schema is not None and p.config_schema.properties
         assert p.enforcement_level is not None
@@ -348,3 +349,59 @@ def test_native_camel_case_properties_are_read_like_the_dynamic_ones():
         {"repository_name": "crp1/app", "delete_all": True}) != []
     assert checks.check_cleanup_keep_rule(kept) == []
     assert checks.check_max_compressed_size(image) != []
+
+
+# -------------------------------------------------------------- migration
+MIGRATED, LEFT = "crpmigrated0000000001", "crpleft00000000000001"
+FOLDER_MIGRATION = "pulumi-python:dynamic/yc-registry:FolderMigration"
+
+
+def migration_stack(disable_redirects=False, status="COMPLETED"):
+    return [
+        (FOLDER_MIGRATION, "folder", {"folder_id": "b1g", "status": status, "registry_ids": [MIGRATED],
+                                      "disable_redirects": disable_redirects}),
+        ("kubernetes:apps/v1:Deployment", "web", {"spec": {"image": f"cr.yandex/{MIGRATED}/web:v3"}}),
+        ("kubernetes:apps/v1:Deployment", "job", {"spec": {"image": f"cr.yandex/{LEFT}/job:v1"}}),
+        ("kubernetes:apps/v1:Deployment", "new", {"spec": {"image": f"registry.yandexcloud.net/{MIGRATED}/web:v3"}}),
+    ]
+
+
+def test_migration_tells_migrated_registries_from_those_left():
+    out = run_stack(policies.container_registry_migration(), migration_stack())
+    by = {u.rsplit("::", 1)[1]: m for m, u in out}
+    assert sorted(by) == ["job", "web"]
+    assert f"migrated to Cloud Registry: {MIGRATED} (by FolderMigration folder)" in by["web"]
+    assert "registry.yandexcloud.net/<registry_id>/" in by["web"] and "NOT migrated" not in by["web"]
+    assert f"NOT migrated: {LEFT}" in by["job"] and "FolderMigration" in by["job"]
+    # a migration not completed yet migrates nothing
+    out = run_stack(policies.container_registry_migration(), migration_stack(status="IN_PROGRESS"))
+    assert all("NOT migrated" in m for m, _u in out)
+
+
+def test_an_image_served_by_cloud_registry_marks_its_registry_migrated():
+    stack = migration_stack()[1:2] + [("yc-registry:index:Image", "img", {"service": "cloud-registry",
+                                                                           "registry_id": MIGRATED})]
+    [(message, _urn)] = run_stack(policies.container_registry_migration(), stack)
+    assert f"{MIGRATED} (by Image img)" in message
+
+
+def test_disabled_redirects_with_cr_yandex_references_left_are_reported_on_the_migration():
+    out = run_stack(policies.container_registry_migration(), migration_stack(disable_redirects=True))
+    on_migration = [m for m, u in out if u.endswith("::folder")]
+    assert len(on_migration) == 1 and "disable_redirects=true" in on_migration[0]
+    assert "web, job" in on_migration[0]
+    clean = [s for s in migration_stack(disable_redirects=True) if s[1] in ("folder", "new")]
+    assert run_stack(policies.container_registry_migration(), clean) == []
+
+
+def test_own_resources_do_not_trip_migration(by_name):
+    assert run_stack(policies.container_registry_migration(), captured(by_name)) == []
+
+
+def test_migration_reads_the_native_plugins_camel_case_names():
+    native = [("yc-registry:index:FolderMigration", "folder", {"folderId": "b1g", "status": "COMPLETED",
+                                                                "registryIds": [MIGRATED], "disableRedirects": True}),
+              ("kubernetes:apps/v1:Deployment", "web", {"spec": {"image": f"cr.yandex/{MIGRATED}/web:v3"}})]
+    out = run_stack(policies.container_registry_migration(), native)
+    assert any(f"{MIGRATED} (by FolderMigration folder)" in m for m, _u in out)
+    assert any("disable_redirects=true" in m and "of folder b1g" in m for m, _u in out)

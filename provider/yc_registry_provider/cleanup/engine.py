@@ -516,10 +516,10 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
                          keep_tag_prefixes=keep_tag_prefixes, delete_tags_matching=delete_tags_matching,
                          tag_match_mode=tag_match_mode, keep_rules=keep_rules, recursive=recursive)
     if backend is None:
-        from ..client import RegistryClient  # the gRPC client only when the caller did not bring a backend
+        from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 
         told = progress or log_progress  # the client's retry notices reach the user the same way as progress
-        with RegistryClient.from_config(on_retry=lambda message: told(ProgressEvent("retrying", message))) as client:
+        with backend_from_config(on_retry=lambda message: told(ProgressEvent("retrying", message))) as client:
             report = run_cleanup(client, rules, now=now, progress=progress)
     else:
         report = run_cleanup(backend, rules, now=now, progress=progress)

@@ -109,8 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _client(args: argparse.Namespace, err: TextIO) -> Any:
-    """A client from the flags, then YC_*; while a call is retried it says so on ``err``."""
-    from ..client import RegistryClient  # the gRPC client only once the arguments are fine
+    """A backend from the flags, then YC_* (YC_REGISTRY_SERVICE picks the service); while a call is retried it says
+    so on ``err``."""
+    from ..backends.service import backend_from_config  # gRPC only once the arguments are fine
 
     def on_retry(message: str) -> None:
         err.write(f"{PROG}: {message}\n")
@@ -118,8 +119,8 @@ def _client(args: argparse.Namespace, err: TextIO) -> Any:
 
     explicit = {"endpoint": args.endpoint, "plaintext": args.plaintext,
                 "service_account_key_file": args.service_account_key_file}
-    return RegistryClient.from_config({}, os.environ, on_retry=on_retry,
-                                      **{k: v for k, v in explicit.items() if v is not None})
+    return backend_from_config({}, os.environ, on_retry=on_retry,
+                               **{k: v for k, v in explicit.items() if v is not None})
 
 
 def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from ..client import RegistryClient
+from ..backends.service import backend_from_config
 from ..config import _KEYS, CONFIG_NAMESPACES
 from ..transport import RetryNotice
 
@@ -48,10 +48,10 @@ def retry_notice(message: str) -> None:
     pulumi.log.warn(f"yc-registry: {message}")
 
 
-def client(on_retry: RetryNotice | None = None) -> RegistryClient:
-    """A fresh client from the stored config, then the environment; close it after use. Its retry notices go to
-    ``on_retry`` (default: :func:`retry_notice`)."""
-    return RegistryClient.from_config(snapshot(), on_retry=on_retry or retry_notice)
+def client(on_retry: RetryNotice | None = None) -> Any:
+    """A fresh backend (the service ``yc-registry:service`` picks) from the stored config, then the environment;
+    close it after use. Its retry notices go to ``on_retry`` (default: :func:`retry_notice`)."""
+    return backend_from_config(snapshot(), on_retry=on_retry or retry_notice)
 
 
 __all__ = ["clear", "client", "config_keys", "retry_notice", "snapshot", "store"]

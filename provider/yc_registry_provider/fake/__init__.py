@@ -1,4 +1,5 @@
-"""An embedded fake Yandex Cloud Container Registry: a real gRPC server on loopback for tests and demos.
+"""An embedded fake Yandex Cloud Container Registry and Cloud Registry (with the migration between them): a real
+gRPC server on loopback for tests and demos.
 
 Start one with ``FakeServer(seed_demo(FakeModel())).start()`` or ``python -m yc_registry_provider.fake``.
 """
@@ -7,11 +8,14 @@ from yc_registry_provider.fake.builders import (
     DEMO_FOLDER_ID,
     DEMO_OAUTH_TOKEN,
     DEMO_TOKEN,
+    add_cloud_registry,
     add_image,
     add_images,
     add_registry,
+    push_cloud_image,
     seed_demo,
 )
+from yc_registry_provider.fake.cloudregistry_model import CloudRegistryModel, MigrationKnobs
 from yc_registry_provider.fake.model import (
     IAM_TOKEN_AUDIENCE,
     Blob,
@@ -30,6 +34,7 @@ from yc_registry_provider.fake.server import FakeServer
 
 __all__ = [
     "Blob",
+    "CloudRegistryModel",
     "DEMO_FOLDER_ID",
     "DEMO_OAUTH_TOKEN",
     "DEMO_TOKEN",
@@ -41,12 +46,15 @@ __all__ = [
     "Knobs",
     "ListPage",
     "ManualClock",
+    "MigrationKnobs",
     "Operation",
     "OperationError",
     "Registry",
     "ServiceAccountKey",
+    "add_cloud_registry",
     "add_image",
     "add_images",
     "add_registry",
+    "push_cloud_image",
     "seed_demo",
 ]

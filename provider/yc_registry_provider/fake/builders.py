@@ -137,3 +137,20 @@ def seed_demo(model: FakeModel) -> FakeModel:
             created_at=base + timedelta(days=2 * n, hours=n % 5),
         )
     return model
+
+
+def add_cloud_registry(model: FakeModel, registry_id: str | None = None, folder_id: str = DEMO_FOLDER_ID,
+                       name: str | None = None) -> str:
+    """Create a native Cloud Registry Docker registry (not migrated); returns its id."""
+    rid = registry_id or model.new_id("cloudregistry")
+    model.cloud_registry.put_registry(rid, folder_id, name or f"cloud-registry-{len(model.cloud_registry.registries) + 1}")
+    return rid
+
+
+def push_cloud_image(model: FakeModel, registry_id: str, repository: str, tags: Iterable[str] = (),
+                     digest: str | None = None, created_at: datetime = DEFAULT_CREATED_AT) -> str:
+    """Push one Docker image to a Cloud Registry registry (artifacts laid out by the mapping); returns its digest."""
+    digest = digest or _sha(f"cloud:{registry_id}/{repository}:{model.new_id('manifest')}")
+    model.cloud_registry.push_image(registry_id, repository, list(tags), digest, config=(_sha(f"config:{digest}"), 1_500),
+                                    layers=[(_sha(f"layer:{digest}"), 10_000_000)], created_at=created_at.timestamp())
+    return digest

@@ -34,7 +34,7 @@ READ_ONLY_MESSAGE = (
     "(view and export only); delete refused"
 )
 # Methods whose calls count towards Knobs.unavailable_every and require a bearer token.
-GUARDED_SERVICES = ("ImageService.", "OperationService.")
+GUARDED_SERVICES = ("ImageService.", "OperationService.", "CloudRegistry.")
 
 
 class FakeError(Exception):
@@ -123,6 +123,9 @@ class Operation:
     error: OperationError | None = None
     fails: bool = False
     not_found_polls_left: int = 0
+    kind: str = "delete_image"  # other kinds (Cloud Registry's) describe themselves in ``metadata``
+    metadata: dict[str, Any] = field(default_factory=dict)
+    on_done: Callable[[], OperationError | None] | None = None  # runs when it finishes; may return its error
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,9 @@ class FakeModel:
         self._issued_page_tokens: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._version = 0
         self._list_cache: dict[tuple[object, ...], list[Image]] = {}
+        from yc_registry_provider.fake.cloudregistry_model import CloudRegistryModel  # its own module; needs this one
+
+        self.cloud_registry = CloudRegistryModel(self)
 
     # ----- ids and seeding ---------------------------------------------------------------------
 
@@ -423,6 +429,12 @@ class FakeModel:
                 ), at=op.done_at)
 
     def _finish(self, op: Operation, error: OperationError | None, at: float) -> None:
+        if op.kind != "delete_image":
+            if error is None and op.on_done is not None:
+                error = op.on_done()
+            op.done, op.error, op.modified_at = True, error, at
+            self._unfinished.pop(op.id, None)
+            return
         op.done = True
         op.error = error
         op.modified_at = at
@@ -608,6 +620,13 @@ class FakeModel:
         if lose:
             raise FakeError("UNAVAILABLE", f"ImageService.Delete: the operation {op.id} was created, but the answer "
                                            "was lost (lost_delete_responses knob)")
+        return op
+
+    def add_operation(self, op: Operation) -> Operation:
+        """Register an operation of another service (it finishes at ``done_at``, running ``on_done``)."""
+        with self._lock:
+            self.operations[op.id] = op
+            self._unfinished[op.id] = op
         return op
 
     # ----- OperationService --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from yandex.cloud.endpoint import api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
 
+from yc_registry_provider.fake.cloudregistry_servicers import add_cloud_registry_servicers
 from yc_registry_provider.fake.model import FakeModel
 from yc_registry_provider.fake.servicers import (
     ApiEndpointServicer,
@@ -99,6 +100,7 @@ def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer,
     operation_service_pb2_grpc.add_OperationServiceServicer_to_server(OperationServicer(model), server)
     api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
     iam_token_service_pb2_grpc.add_IamTokenServiceServicer_to_server(IamTokenServicer(model), server)
+    add_cloud_registry_servicers(model, server)
     return server
 
 

@@ -18,7 +18,9 @@ from yandex.cloud.operation import operation_pb2, operation_service_pb2, operati
 from yc_registry_provider.fake import registries
 from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Operation, Registry
 
-ENDPOINT_IDS = ("container-registry", "operation", "iam", "resource-manager", "endpoint")
+ENDPOINT_IDS = ("container-registry", "cloud-registry", "operation", "iam", "resource-manager", "endpoint")
+# Operation kind -> its metadata message; other services register theirs (cloudregistry_servicers.py).
+OPERATION_METADATA: dict[str, Callable[[Operation], Any]] = {}
 POLL_INTERVAL_HEADER = "x-operation-poll-interval"
 
 _R = TypeVar("_R")
@@ -83,7 +85,8 @@ def operation_to_proto(op: Operation) -> operation_pb2.Operation:
     """Model operation -> operation.Operation with DeleteImageMetadata; once done, error xor Empty (an error may
     show earlier, during a rollback)."""
     metadata = any_pb2.Any()
-    metadata.Pack(image_service_pb2.DeleteImageMetadata(image_id=op.image_id))
+    build = OPERATION_METADATA.get(op.kind)
+    metadata.Pack(build(op) if build else image_service_pb2.DeleteImageMetadata(image_id=op.image_id))
     message = operation_pb2.Operation(
         id=op.id,
         description=op.description,

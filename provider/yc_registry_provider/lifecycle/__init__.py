@@ -5,6 +5,6 @@ Plain dicts in, plain dicts out: no Pulumi types here.
 
 from __future__ import annotations
 
-from . import cleanup, image, values
+from . import cleanup, image, migration, values
 
-__all__ = ["cleanup", "image", "values"]
+__all__ = ["cleanup", "image", "migration", "values"]

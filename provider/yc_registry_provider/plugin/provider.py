@@ -31,16 +31,19 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from ..backend import ImageBackend
 from ..cleanup import ProgressEvent
-from ..client import RegistryClient
+from ..backends.service import open_backend
 from ..config import resolve_settings
 from ..errors import InvalidArgumentError, SelectionError
 from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
+from ..lifecycle import migration as migration_rules
 from ..lifecycle.values import UNKNOWN
 from ..lookups import find_image, find_images
+from ..backends.service import MigrationBackend
 from .names import camel, camel_mentions, from_wire, snake, to_wire
-from .schema import (CLEANUP_TOKEN, CONFIG, GET_IMAGE_ARGS, GET_IMAGE_TOKEN, GET_IMAGES_ARGS, GET_IMAGES_TOKEN,
-                     IMAGE_TOKEN, PACKAGE, property_names, schema_json)
+from .schema import (CLEANUP_TOKEN, CONFIG, GET_FOLDER_MIGRATION_ARGS, GET_FOLDER_MIGRATION_TOKEN, GET_IMAGE_ARGS,
+                     GET_IMAGE_TOKEN, GET_IMAGES_ARGS, GET_IMAGES_TOKEN, IMAGE_TOKEN, MIGRATION_TOKEN, PACKAGE,
+                     VERIFY_MIGRATION_ARGS, VERIFY_MIGRATION_TOKEN, property_names, schema_json)
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +169,7 @@ class YcRegistryProvider(Provider):
         if self._backend_factory is not None:
             return self._backend_factory(dict(self._config))
         notice = on_retry or (lambda message: self.engine_log.log(engine_pb2.WARNING, f"yc-registry: {message}"))
-        return RegistryClient(resolve_settings({}, self._config, os.environ), on_retry=notice)
+        return open_backend(resolve_settings({}, self._config, os.environ), on_retry=notice)  # type: ignore[no-any-return]
 
     def _with_backend(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
         backend = self.backend(on_retry)
@@ -178,6 +181,15 @@ class YcRegistryProvider(Provider):
     async def _call(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
         """Run blocking backend work in a thread, off the server's event loop."""
         return await asyncio.to_thread(self._with_backend, work, on_retry)
+
+    async def _migration(self, work: Callable[[MigrationBackend], T]) -> T:
+        """Run blocking migration work (Container Registry inventory + Cloud Registry) in a thread."""
+        def run() -> T:
+            notice = (lambda message: self.engine_log.log(engine_pb2.WARNING, f"yc-registry: {message}"))
+            with MigrationBackend(resolve_settings({}, self._config, os.environ), on_retry=notice) as backend:
+                return work(backend)
+
+        return await asyncio.to_thread(run)
 
     async def _info(self, message: str, urn: str = "", ephemeral: bool = False) -> None:
         await asyncio.to_thread(self.engine_log.info, message, urn, ephemeral)
@@ -239,6 +251,19 @@ class YcRegistryProvider(Provider):
             # most_recent is passed as given: the lookup refuses anything but a real bool ("false" is not false)
             image = await self._call(lambda b: find_image(b, **args))
             return InvokeResponse(return_value=property_map(image.to_dict()))
+        if tok in (GET_FOLDER_MIGRATION_TOKEN, VERIFY_MIGRATION_TOKEN):
+            allowed = GET_FOLDER_MIGRATION_ARGS if tok == GET_FOLDER_MIGRATION_TOKEN else VERIFY_MIGRATION_ARGS
+            unknown = sorted(set(args) - set(allowed))
+            if unknown:
+                raise InvalidArgumentError(unknown[0], f"is not an argument of {tok.rsplit(':', 1)[-1]} "
+                                                       f"({', '.join(allowed)})")
+            if tok == GET_FOLDER_MIGRATION_TOKEN:
+                if not args.get("folder_id"):
+                    raise InvalidArgumentError("folder_id", "is required")
+                found = await self._migration(lambda b: migration_rules.folder_migration(b, args["folder_id"]))
+                return InvokeResponse(return_value=property_map(found))
+            checked = await self._migration(lambda b: migration_rules.verify(b, **args))
+            return InvokeResponse(return_value=property_map(checked.to_dict()))
         raise NotImplementedError(f"unknown function {tok}")
 
     # -- resources ---------------------------------------------------------------------------------------------
@@ -253,6 +278,9 @@ class YcRegistryProvider(Provider):
             if not failures:  # a registry or repository that does not exist fails the preview, naming it
                 failures = await self._call(lambda b: cleanup_rules.check_scope(b, news))
             inputs = cleanup_rules.normalize_inputs(news) if not failures else news
+        elif request.type == MIGRATION_TOKEN:
+            failures = migration_rules.check(news)
+            inputs = migration_rules.normalize_inputs(news) if not failures else news
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         return CheckResponse(inputs=property_map(inputs, secrets),
@@ -270,6 +298,9 @@ class YcRegistryProvider(Provider):
         elif request.type == CLEANUP_TOKEN:
             cleanup_plan = cleanup_rules.diff(olds, news)
             changed, replaces = list(cleanup_plan.changed), list(cleanup_plan.replaces)
+        elif request.type == MIGRATION_TOKEN:
+            migration_plan = migration_rules.diff(olds, news)
+            changed, replaces = list(migration_plan.changed), list(migration_plan.replaces)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         detailed = {camel(name): PropertyDiff(PropertyDiffKind.UPDATE_REPLACE if name in replaces
@@ -305,6 +336,13 @@ class YcRegistryProvider(Provider):
             await self._info(self._candidates_message(outs), request.urn)
             await self._warn_if_nothing_selected(outs, request.urn)
             return CreateResponse(resource_id=resource_id, properties=property_map(outs, secrets))
+        if request.type == MIGRATION_TOKEN:
+            if request.preview:
+                outs = self._preview_outputs(migration_rules.normalize_inputs(props), migration_rules.OUTPUT_FIELDS)
+                return CreateResponse(resource_id="", properties=property_map(outs, secrets))
+            progress = self._progress(request.urn)
+            resource_id, outs = await self._migration(lambda b: migration_rules.create(b, props, progress=progress))
+            return CreateResponse(resource_id=resource_id, properties=property_map(outs, secrets))
         raise NotImplementedError(f"unknown resource type {request.type}")
 
     async def read(self, request: ReadRequest) -> ReadResponse:
@@ -320,6 +358,12 @@ class YcRegistryProvider(Provider):
             secrets = secret_keys(request.properties) | secret_keys(request.inputs)
             return ReadResponse(resource_id=found, properties=property_map(outs, secrets),
                                 inputs=property_map(inputs, secrets))
+        if request.type == MIGRATION_TOKEN:
+            found, outs, inputs = await self._migration(
+                lambda b: migration_rules.read(b, request.resource_id, props))
+            if not found:
+                return ReadResponse(resource_id=None)
+            return ReadResponse(resource_id=found, properties=property_map(outs), inputs=property_map(inputs))
         if request.type == CLEANUP_TOKEN:
             found, outs, inputs = await self._call(lambda b: cleanup_rules.read(b, request.resource_id, props))
             secrets = secret_keys(request.properties) | secret_keys(request.inputs)
@@ -332,6 +376,13 @@ class YcRegistryProvider(Provider):
         secrets = secret_keys(request.news)
         if request.type == IMAGE_TOKEN:
             return UpdateResponse(properties=property_map(image_rules.update(olds, news), secrets))
+        if request.type == MIGRATION_TOKEN:
+            if request.preview:
+                return UpdateResponse(properties=property_map({**olds, **migration_rules.normalize_inputs(news)},
+                                                              secrets))
+            progress = self._progress(request.urn)
+            outs = await self._migration(lambda b: migration_rules.update(b, olds, news, progress=progress))
+            return UpdateResponse(properties=property_map(outs, secrets))
         if request.type == CLEANUP_TOKEN:
             if request.preview:
                 return UpdateResponse(properties=property_map(self._cleanup_preview(news), secrets))
@@ -349,6 +400,8 @@ class YcRegistryProvider(Provider):
             await self._delete_image(request.urn, request.resource_id, props)
         elif request.type == CLEANUP_TOKEN:
             await self._delete_cleanup(request.urn, props)
+        elif request.type == MIGRATION_TOKEN:
+            migration_rules.delete(props, progress=self._progress(request.urn))
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
 
@@ -382,6 +435,10 @@ class YcRegistryProvider(Provider):
         else:
             await self._info(f"deleted image {image_id} (operation {result.operation_id}, "
                              f"{time.monotonic() - started:.1f} s)", urn)
+
+    def _progress(self, urn: str) -> Callable[[str], None]:
+        """Progress lines of a migration to the engine's log against ``urn`` (called from worker threads)."""
+        return lambda message: self.engine_log.info(message, urn)
 
     async def _warn_if_nothing_selected(self, outs: Mapping[str, Any], urn: str) -> None:
         warning = cleanup_rules.nothing_selected(outs)

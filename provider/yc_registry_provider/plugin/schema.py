@@ -15,20 +15,38 @@ from typing import Any
 from ..cleanup.engine import PREVIEW_IDS
 from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
+from ..lifecycle import migration as migration_rules
 from ..models import IMAGE_OUTPUT_FIELDS
 from .names import camel, camel_mentions
 
 PACKAGE = "yc-registry"
 IMAGE_TOKEN = f"{PACKAGE}:index:Image"
 CLEANUP_TOKEN = f"{PACKAGE}:index:ImageCleanup"
+MIGRATION_TOKEN = f"{PACKAGE}:index:FolderMigration"
+GET_FOLDER_MIGRATION_TOKEN = f"{PACKAGE}:index:getFolderMigration"
+VERIFY_MIGRATION_TOKEN = f"{PACKAGE}:index:verifyMigration"
 GET_IMAGES_TOKEN = f"{PACKAGE}:index:getImages"
 GET_IMAGE_TOKEN = f"{PACKAGE}:index:getImage"
 BLOB_TYPE = f"{PACKAGE}:index:Blob"
 IMAGE_INFO_TYPE = f"{PACKAGE}:index:ImageInfo"
+MISSING_IMAGE_TYPE = f"{PACKAGE}:index:MissingImage"
+MISSING_IMAGE_SPEC: dict[str, Any] = {
+    "type": "object",
+    "description": "A Container Registry image whose digest is not in Cloud Registry.",
+    "properties": {
+        "image_id": {"type": "string", "description": "Container Registry image id."},
+        "name": {"type": "string", "description": "<registry_id>/<repository>."},
+        "tags": {"type": "array", "items": {"type": "string"}, "description": "Its tags."},
+        "digest": {"type": "string", "description": "Its manifest digest."},
+    },
+    "required": ["image_id", "name", "tags", "digest"],
+}
 KEEP_RULE_TYPE = f"{PACKAGE}:index:KeepRule"
 
-RESOURCE_TOKENS = (IMAGE_TOKEN, CLEANUP_TOKEN)
-FUNCTION_TOKENS = (GET_IMAGES_TOKEN, GET_IMAGE_TOKEN)
+RESOURCE_TOKENS = (IMAGE_TOKEN, CLEANUP_TOKEN, MIGRATION_TOKEN)
+FUNCTION_TOKENS = (GET_IMAGES_TOKEN, GET_IMAGE_TOKEN, GET_FOLDER_MIGRATION_TOKEN, VERIFY_MIGRATION_TOKEN)
+GET_FOLDER_MIGRATION_ARGS: tuple[str, ...] = ("folder_id",)
+VERIFY_MIGRATION_ARGS: tuple[str, ...] = ("folder_id", "registry_id")
 
 GET_IMAGES_ARGS: tuple[str, ...] = ("repository_name", "registry_id", "folder_id", "filter", "order_by", "tag",
                                     "limit")
@@ -45,6 +63,12 @@ CONFIG: dict[str, tuple[str, bool, str]] = {
                               "falls back to YC_SERVICE_ACCOUNT_KEY_FILE. Kept secret."),
     "folderId": ("string", False,
                  "Folder searched by lookups without a repository or registry; falls back to YC_FOLDER_ID."),
+    "service": ("string", False,
+                "Which service serves images: auto (default: Cloud Registry for a registry id it holds, else "
+                "Container Registry), container-registry or cloud-registry; falls back to YC_REGISTRY_SERVICE."),
+    "deleteWithHistory": ("boolean", False,
+                          "Cloud Registry deletes pass with_history (needed under an immutable-artifacts policy); "
+                          "falls back to YC_REGISTRY_DELETE_WITH_HISTORY."),
     "plaintext": ("boolean", False,
                   "Talk plaintext gRPC (only to a loopback endpoint such as a local fake registry); "
                   "falls back to YC_PLAINTEXT."),
@@ -72,6 +96,8 @@ IMAGE_FIELD_SPECS: dict[str, dict[str, Any]] = {
                                           "registry id)."},
     "uri": {**_STR, "description": "Pull reference by digest: cr.yandex/<name>@<digest>."},
     "tag_uris": {**_STR_LIST, "description": "Pull references by tag: cr.yandex/<name>:<tag> for every tag."},
+    "service": {**_STR, "description": "The service that served the image: container-registry or cloud-registry "
+                                       "(whose pull references are registry.yandexcloud.net/...)."},
 }
 
 IMAGE_INPUT_SPECS: dict[str, dict[str, Any]] = {
@@ -180,6 +206,75 @@ BLOB_SPEC: dict[str, Any] = {
     },
     "required": ["id", "digest", "size"],
 }
+
+
+_COUNTERS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "number"},
+                             "description": "Migration counters: total, completed, in_progress, created, scheduled, "
+                                            "failed, not_found."}
+MIGRATION_INPUT_SPECS: dict[str, dict[str, Any]] = {
+    "folder_id": {**_STR, "description": "The folder whose Container Registry registries ALL move to Cloud Registry "
+                                         "(ids and pull addresses persist). Changing it replaces the resource."},
+    "disable_redirects": {"type": "boolean", "description": "Do not redirect cr.yandex traffic to Cloud Registry "
+                                                           "(default false); changing it toggles the redirects."},
+    "timeout": {"type": "number", "description": "Seconds create waits for the migration (default 21600)."},
+    "allow_missing": {"type": "boolean", "description": "Accept a completed migration whose verification finds "
+                                                       "images missing in Cloud Registry."},
+}
+MIGRATION_RESULT_SPECS: dict[str, dict[str, Any]] = {
+    "status": {**_STR, "description": "CREATED, SCHEDULED, IN_PROGRESS, COMPLETED or FAILED."},
+    "registry_ids": {**_STR_LIST, "description": "The registries of the folder that moved."},
+    "registries": dict(_COUNTERS),
+    "repositories": dict(_COUNTERS),
+    "tags": dict(_COUNTERS),
+    "redirects_enabled": {"type": "boolean", "description": "Whether cr.yandex traffic goes to Cloud Registry."},
+    "started_here": {"type": "boolean", "description": "This resource started the migration (false: adopted one "
+                                                      "already scheduled, running or completed)."},
+    "image_count": {"type": "number", "description": "Container Registry images verified after completion."},
+    "missing_count": {"type": "number", "description": "Of those, how many are missing in Cloud Registry."},
+}
+GET_FOLDER_MIGRATION_ARG_SPECS: dict[str, dict[str, Any]] = {
+    "folder_id": {**_STR, "description": "The folder whose migration to read."},
+}
+VERIFY_MIGRATION_ARG_SPECS: dict[str, dict[str, Any]] = {
+    "folder_id": {**_STR, "description": "Verify every registry of this folder (or give registry_id)."},
+    "registry_id": {**_STR, "description": "Verify one registry (or give folder_id)."},
+}
+
+GET_FOLDER_MIGRATION_RESULT_SPECS: dict[str, dict[str, Any]] = {
+    "folder_id": {**_STR, "description": "The folder."},
+    "exists": {"type": "boolean", "description": "Whether the folder has a migration at all."},
+    "status": {**_STR, "description": "NOT_STARTED, CREATED, SCHEDULED, IN_PROGRESS, COMPLETED or FAILED."},
+    "complete": {"type": "boolean", "description": "Done by the documented criteria: COMPLETED, nothing failed, "
+                                                   "completed == total at every level."},
+    "registry_ids": {**_STR_LIST, "description": "The folder's registries in Cloud Registry."},
+    "failed_tags": {**_STR_LIST, "description": "The first failed tags: <registry>/<repository>:<tag> (code: "
+                                                "message)."},
+    "registries": dict(_COUNTERS), "repositories": dict(_COUNTERS), "tags": dict(_COUNTERS),
+}
+VERIFY_MIGRATION_RESULT_SPECS: dict[str, dict[str, Any]] = {
+    "scope": {**_STR, "description": "What was verified: folder <id> or registry <id>."},
+    "image_count": {"type": "number", "description": "Container Registry images inventoried."},
+    "present_count": {"type": "number", "description": "Of those, present in Cloud Registry (by digest)."},
+    "missing_count": {"type": "number", "description": "Of those, missing in Cloud Registry."},
+    "missing": {"type": "array", "items": {"$ref": f"#/types/{MISSING_IMAGE_TYPE}"},
+                "description": "The missing images: image_id, name, tags, digest."},
+    "registry_ids": {**_STR_LIST, "description": "The registries looked at."},
+    "unmigrated_registry_ids": {**_STR_LIST, "description": "Registries that are not in Cloud Registry at all."},
+}
+
+
+def migration_resource() -> dict[str, Any]:
+    """The FolderMigration resource: lifecycle.migration's inputs and outputs, same names."""
+    return {
+        "description": "The migration of every Container Registry registry of a folder to Yandex Cloud Registry. "
+                       "Create adopts a migration already scheduled, running or completed (never starts a second), "
+                       "else starts one; it waits until it is done by the documented criteria and verifies every "
+                       "image by digest. Destroy changes nothing in the cloud: a migration cannot be undone.",
+        "inputProperties": _object(MIGRATION_INPUT_SPECS, migration_rules.INPUT_FIELDS),
+        "requiredInputs": ["folder_id"],
+        "properties": _object({**MIGRATION_INPUT_SPECS, **MIGRATION_RESULT_SPECS}, migration_rules.OUTPUT_FIELDS),
+        "required": ["folder_id", "status"],
+    }
 
 
 def _object(specs: dict[str, dict[str, Any]], names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
@@ -297,8 +392,10 @@ def _snake_schema(version: str) -> dict[str, Any]:
             "description": "The yc-registry provider: where the registry API is and how to authenticate.",
             "inputProperties": {name: dict(spec) for name, spec in config_vars.items()},
         },
-        "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info, KEEP_RULE_TYPE: KEEP_RULE_SPEC},
-        "resources": {IMAGE_TOKEN: image_resource(), CLEANUP_TOKEN: cleanup_resource()},
+        "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info, KEEP_RULE_TYPE: KEEP_RULE_SPEC,
+                  MISSING_IMAGE_TYPE: MISSING_IMAGE_SPEC},
+        "resources": {IMAGE_TOKEN: image_resource(), CLEANUP_TOKEN: cleanup_resource(),
+                      MIGRATION_TOKEN: migration_resource()},
         "functions": {
             GET_IMAGES_TOKEN: function(
                 "Images of a repository, registry or folder (precedence in that order), optionally only those "
@@ -313,6 +410,18 @@ def _snake_schema(version: str) -> dict[str, Any]:
                 _object(GET_IMAGE_ARG_SPECS, GET_IMAGE_ARGS),
                 _object(IMAGE_FIELD_SPECS, IMAGE_OUTPUT_FIELDS),
                 [name for name in IMAGE_OUTPUT_FIELDS if name != "config"]),
+            GET_FOLDER_MIGRATION_TOKEN: function(
+                "A folder's migration to Cloud Registry: status, complete (the documented criteria), counters, "
+                "registry_ids, failed_tags; exists is false for a folder never migrated.",
+                _object(GET_FOLDER_MIGRATION_ARG_SPECS, GET_FOLDER_MIGRATION_ARGS),
+                GET_FOLDER_MIGRATION_RESULT_SPECS,
+                ["folder_id", "exists", "status", "complete"]),
+            VERIFY_MIGRATION_TOKEN: function(
+                "Every Container Registry image of a folder or registry checked by digest against the Cloud "
+                "Registry registry with the same id; missing names those that did not arrive.",
+                _object(VERIFY_MIGRATION_ARG_SPECS, VERIFY_MIGRATION_ARGS),
+                VERIFY_MIGRATION_RESULT_SPECS,
+                ["scope", "image_count", "missing_count", "missing"]),
         },
         "language": {
             "python": {"packageName": "pulumi_yc_registry_native"},
@@ -326,6 +435,8 @@ def schema_json(version: str) -> str:
     return json.dumps(build_schema(version), indent=2, sort_keys=False)
 
 
-__all__ = sorted(["CLEANUP_TOKEN", "CONFIG", "FUNCTION_TOKENS", "GET_IMAGES_ARGS", "GET_IMAGES_TOKEN",
+__all__ = sorted(["CLEANUP_TOKEN", "CONFIG", "FUNCTION_TOKENS", "GET_FOLDER_MIGRATION_ARGS",
+                  "GET_FOLDER_MIGRATION_TOKEN", "GET_IMAGES_ARGS", "GET_IMAGES_TOKEN", "MIGRATION_TOKEN",
+                  "VERIFY_MIGRATION_ARGS", "VERIFY_MIGRATION_TOKEN",
                   "GET_IMAGE_ARGS", "GET_IMAGE_TOKEN", "IMAGE_TOKEN", "PACKAGE", "RESOURCE_TOKENS",
                   "SECRET_CONFIG", "build_schema", "property_names", "schema_json"])

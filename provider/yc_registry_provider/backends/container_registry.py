@@ -10,15 +10,15 @@ from typing import Any, Callable, Iterator, Mapping
 
 from yandex.cloud.containerregistry.v1 import image_service_pb2, registry_service_pb2
 
-from . import errors, validation
-from .backend import DeleteResult
-from .config import Settings, resolve_settings
-from .convert import image_from_proto
-from .limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
-from .models import ImageInfo
-from .operations import PollStats, hinted_interval, wait_operation
-from .retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from .transport import RetryNotice, Transport
+from .. import errors, validation
+from .base import DeleteResult
+from ..config import Settings, resolve_settings
+from ..convert import image_from_proto
+from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
+from ..models import ImageInfo
+from ..operations import PollStats, hinted_interval, wait_operation
+from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
+from ..transport import RetryNotice, Transport
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +53,17 @@ class StartedDelete:
 class RegistryClient:
     """Lists, reads and deletes images over gRPC; checks every input before any call goes out."""
 
+    service = "container-registry"
+
     def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
                  wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0,
-                 root_certificates: bytes | None = None, on_retry: RetryNotice | None = None) -> None:
+                 root_certificates: bytes | None = None, transport: Transport | None = None,
+                 on_retry: RetryNotice | None = None) -> None:
         self.settings = settings if settings is not None else resolve_settings()
         self.wait_policy = wait
-        self.transport = Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                   root_certificates=root_certificates, on_retry=on_retry)
+        self._owns_transport = transport is None  # a shared transport (backends/service.py) is closed by its owner
+        self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
+                                                root_certificates=root_certificates, on_retry=on_retry)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None, *,
@@ -75,7 +79,8 @@ class RegistryClient:
         self.close()
 
     def close(self) -> None:
-        self.transport.close()
+        if self._owns_transport:
+            self.transport.close()
 
     # -- reads ------------------------------------------------------------------------------------
     def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
-from .models import ImageInfo
+from ..models import ImageInfo
 
 
 @dataclass(frozen=True)

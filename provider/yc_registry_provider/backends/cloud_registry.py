@@ -1,0 +1,366 @@
+"""CloudRegistryClient: the Cloud Registry (cloudregistry/v1) implementation of ImageBackend, and the migration calls.
+
+Images are read from ``ArtifactService.List`` and grouped into Docker images as ``cloud_registry_mapping`` assumes;
+digest-based work (finding an image by digest, deleting one) selects artifacts by registry and
+``content.docker.manifest_digest``, the documented fields, so only tags and repository names ride on the
+assumption. A delete sends ``ArtifactService.Delete`` for every version artifact of the image and waits for each
+Operation; ``with_history`` only when the user set ``yc-registry:deleteWithHistory``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timezone
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from google.protobuf import timestamp_pb2
+from yandex.cloud.cloudregistry.v1 import (artifact_pb2, artifact_service_pb2, migration_service_pb2,
+                                           registry_pb2, registry_service_pb2)
+
+from .. import errors, validation
+from ..config import Settings, resolve_settings
+from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
+from ..migration import Counters, Dashboard, FailedTag, RegistryProgress
+from ..models import CLOUD_REGISTRY, BlobInfo, ImageInfo, format_rfc3339
+from ..operations import PollStats, hinted_interval, wait_operation
+from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
+from ..transport import RetryNotice, Transport
+from . import cloud_registry_mapping as mapping
+from .base import DeleteResult
+from .container_registry import SEND_ONCE
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_KIND = artifact_pb2.Artifact.Kind.Value(mapping.KIND_ARTIFACT)
+DASHBOARD_LIMIT = 10  # failed tags / registries / repositories asked for (the API allows 0..100)
+_STATUS_NAMES = {0: "UNSPECIFIED", 1: "CREATED", 2: "SCHEDULED", 3: "IN_PROGRESS", 4: "COMPLETED", 5: "FAILED"}
+
+
+def _rfc3339(stamp: timestamp_pb2.Timestamp, present: bool) -> str:
+    return format_rfc3339(stamp.ToDatetime(tzinfo=timezone.utc)) if present else ""
+
+
+def _version(artifact: Any) -> mapping.VersionArtifact:
+    return mapping.VersionArtifact(id=artifact.id, registry_id=artifact.registry_id, path=artifact.path,
+                                   name=artifact.name, manifest_digest=artifact.content.docker.manifest_digest,
+                                   created_at=_rfc3339(artifact.created_at, artifact.HasField("created_at")))
+
+
+def _image(group: mapping.ImageGroup, manifest: Any) -> ImageInfo:
+    """One image group as an ImageInfo; sizes from the manifest's descriptors (config + layers)."""
+    config = None
+    layers: list[BlobInfo] = []
+    if manifest is not None and manifest.HasField("image_manifest"):
+        image_manifest = manifest.image_manifest
+        if image_manifest.HasField("config"):
+            config = BlobInfo(id="", digest=image_manifest.config.digest, size=int(image_manifest.config.size))
+        layers = [BlobInfo(id="", digest=layer.digest, size=int(layer.size)) for layer in image_manifest.layers]
+    name = f"{group.registry_id}/{group.repository}" if group.repository else group.registry_id
+    return ImageInfo(id=group.image_id, name=name, digest=group.digest,
+                     compressed_size=sum(layer.size for layer in layers) + (config.size if config else 0),
+                     config=config, layers=layers, tags=group.tags, created_at=group.created_at,
+                     service=CLOUD_REGISTRY)
+
+
+def _counters(message: Any) -> Counters:
+    return Counters(total=message.total, completed=message.completed, in_progress=message.in_progress,
+                    created=message.created, scheduled=message.scheduled, failed=message.failed,
+                    not_found=message.not_found)
+
+
+def dashboard_from_proto(message: Any) -> Dashboard:
+    """A FolderMigrationStatusDashboard as the plain Dashboard the migration rules read."""
+    registries = []
+    for board in list(message.top_failed_registries) + list(message.top_in_progress_registries):
+        registries.append(RegistryProgress(
+            registry_id=board.registry_id, status=_STATUS_NAMES.get(board.status, "UNSPECIFIED"),
+            repositories=_counters(board.progress.repositories), tags=_counters(board.progress.tags),
+            failed_tags=tuple(FailedTag(repository=t.repository_name, tag=t.tag, error_code=t.error_code,
+                                        error_message=t.error_message) for t in board.top_failed_tags)))
+    return Dashboard(folder_id=message.folder_id, status=_STATUS_NAMES.get(message.status, "UNSPECIFIED"),
+                     registries=_counters(message.progress.registries),
+                     repositories=_counters(message.progress.repositories), tags=_counters(message.progress.tags),
+                     top_registries=tuple(registries))
+
+
+class CloudRegistryClient:
+    """Lists, reads and deletes Docker images held as Cloud Registry artifacts; runs and reads migrations."""
+
+    service = CLOUD_REGISTRY
+
+    def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
+                 wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0, root_certificates: bytes | None = None,
+                 transport: Transport | None = None, on_retry: RetryNotice | None = None) -> None:
+        self.settings = settings if settings is not None else resolve_settings()
+        self.wait_policy = wait
+        self._owns_transport = transport is None
+        self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
+                                                root_certificates=root_certificates, on_retry=on_retry)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
+                    on_retry: RetryNotice | None = None, **explicit: Any) -> "CloudRegistryClient":
+        return cls(resolve_settings(explicit, config, env), on_retry=on_retry)
+
+    def __enter__(self) -> "CloudRegistryClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owns_transport:
+            self.transport.close()
+
+    # -- registries -------------------------------------------------------------------------------
+    def registry_status(self, registry_id: str, *, deadline: float | None = None) -> str | None:
+        """The registry's status (ACTIVE, CREATING, ...) in Cloud Registry, or None when it has no such registry."""
+        registry_id = validation.check_id("registry_id", registry_id)
+        try:
+            response, _ = self.transport.call(
+                "cloud-registry", "Get", registry_service_pb2.GetRegistryRequest(registry_id=registry_id), read=True,
+                action="RegistryService.Get", scope=f"registry {registry_id}", deadline=deadline)
+        except errors.NotFoundError:
+            return None
+        return str(registry_pb2.Registry.Status.Name(response.status))
+
+    def registry_ids(self, folder_id: str, *, active_only: bool = True) -> list[str]:
+        """Ids of the folder's Docker registries (only the ACTIVE ones unless told otherwise)."""
+        folder_id = validation.check_id("folder_id", folder_id)
+        found: list[str] = []
+        token = ""
+        while True:
+            request = registry_service_pb2.ListRegistriesRequest(
+                folder_id=folder_id, page_size=MAX_PAGE_SIZE, page_token=token,
+                kind=[registry_pb2.Registry.Kind.Value("DOCKER")])
+            response, _ = self.transport.call("cloud-registry", "List", request, read=True,
+                                              action="RegistryService.List", scope=f"folder {folder_id}")
+            found.extend(r.id for r in response.registries
+                         if not active_only or r.status == registry_pb2.Registry.Status.Value("ACTIVE"))
+            token = response.next_page_token
+            if not token:
+                return found
+
+    # -- artifacts --------------------------------------------------------------------------------
+    def _artifacts(self, *, registry_id: str = "", folder_id: str = "", deadline: float | None = None) -> Iterator[Any]:
+        """Every version artifact (kind ARTIFACT) of a registry or folder, 1,000 a page."""
+        token = ""
+        subject = f"registry {registry_id}" if registry_id else f"folder {folder_id}"
+        while True:
+            request = artifact_service_pb2.ListArtifactsWithFiltersRequest(
+                registry_id=registry_id, folder_id="" if registry_id else folder_id, page_size=MAX_PAGE_SIZE,
+                page_token=token, kind=[ARTIFACT_KIND])
+            response, _ = self.transport.call("artifact", "List", request, read=True, action="ArtifactService.List",
+                                              scope=subject, deadline=deadline)
+            yield from response.artifacts
+            token = response.next_page_token
+            if not token:
+                return
+
+    def _images(self, artifacts: Iterable[Any]) -> list[ImageInfo]:
+        manifests: dict[str, Any] = {}
+        versions = []
+        for artifact in artifacts:
+            if not artifact.content.docker.manifest_digest:
+                continue
+            versions.append(_version(artifact))
+            manifests.setdefault(artifact.id, artifact.content.docker)
+        return [_image(group, manifests.get(group.artifacts[0].id)) for group in mapping.group_images(versions)]
+
+    def digests(self, registry_id: str, *, timeout: float | None = None) -> set[str]:
+        """Every manifest digest present in a registry: digest-based, independent of the path layout."""
+        registry_id = validation.check_id("registry_id", registry_id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        return {a.content.docker.manifest_digest for a in self._artifacts(registry_id=registry_id, deadline=deadline)
+                if a.content.docker.manifest_digest}
+
+    def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    folder_id: str | None = None, filter: str | None = None, order_by: str | None = None,
+                    page_size: int | None = None, limit: int | None = None,
+                    timeout: float | None = None) -> Iterator[ImageInfo]:
+        """The Docker images of a scope (repository > registry > folder), in creation order unless ``order_by``.
+
+        Tags of one image may sit on different pages, so the whole scope is read before the first image is given.
+        """
+        scope = validation.check_list_scope(
+            repository_name=repository_name, registry_id=registry_id,
+            folder_id=folder_id or (None if (repository_name or registry_id) else self.settings.folder_id),
+            filter=filter, order_by=order_by)
+        if page_size is not None:
+            validation.check_page_size(page_size)
+        wanted = validation.check_limit(limit) if limit is not None else None
+        deadline = None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+        return self._listed(scope, wanted, deadline)
+
+    def _listed(self, scope: validation.ListScope, wanted: int | None, deadline: float | None) -> Iterator[ImageInfo]:
+        repository = scope.repository_name
+        if scope.filter:
+            repository = validation.parse_filter(scope.filter).name if not repository else repository
+        registry_id = repository.split("/", 1)[0] if repository else scope.registry_id
+        images = self._images(self._artifacts(registry_id=registry_id, folder_id=scope.folder_id, deadline=deadline))
+        if repository:
+            images = [image for image in images if image.name == repository]
+        for term in reversed([t.split() for t in scope.order_by.split(",")] if scope.order_by else []):
+            key = {"name": lambda i: i.name, "digest": lambda i: i.digest}.get(term[0], lambda i: i.created_at)
+            images.sort(key=key, reverse=len(term) == 2 and term[1].lower() == "desc")
+        yield from images[:wanted] if wanted is not None else images
+
+    def check_scope(self, *, repository_name: str | None = None, registry_id: str | None = None,
+                    timeout: float | None = None) -> None:
+        """NotFoundError naming the id when the registry is not in Cloud Registry, or the repository holds no image."""
+        repository = validation.check_repository_name(repository_name) if repository_name else None
+        registry = repository.split("/", 1)[0] if repository else validation.check_id("registry_id", registry_id)
+        deadline = None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+        if self.registry_status(registry, deadline=deadline) is None:
+            raise errors.NotFoundError(
+                f"registry {registry} does not exist in Cloud Registry; check "
+                f"{'repository_name' if repository else 'registry_id'} (or whether these credentials can see it)",
+                code="NOT_FOUND")
+        if repository and not any(True for _ in self._listed(validation.ListScope(repository_name=repository), 1,
+                                                             deadline)):
+            raise errors.NotFoundError(f"repository {repository} holds no image in Cloud Registry registry "
+                                       f"{registry}; check repository_name", code="NOT_FOUND")
+
+    def _group_of(self, artifact: Any, deadline: float | None) -> ImageInfo:
+        """The image an artifact is a version of: same registry and digest (documented), same repository (assumed)."""
+        digest = artifact.content.docker.manifest_digest
+        if not digest:
+            raise errors.NotFoundError(f"artifact {artifact.id} of registry {artifact.registry_id} is a "
+                                       f"{artifact_pb2.Artifact.Kind.Name(artifact.kind)}, not a Docker image version",
+                                       code="NOT_FOUND", image_id=artifact.id)
+        same = [a for a in self._artifacts(registry_id=artifact.registry_id, deadline=deadline)
+                if mapping.has_digest(a.content.docker.manifest_digest, digest)]
+        if not any(a.id == artifact.id for a in same):
+            same.append(artifact)
+        repository = mapping.repository_of(artifact.path)
+        images = self._images(same)
+        chosen = [i for i in images if i.repository == repository] or images
+        return chosen[0]
+
+    def _get_artifact(self, artifact_id: str, deadline: float | None) -> Any:
+        response, _ = self.transport.call(
+            "artifact", "Get", artifact_service_pb2.GetArtifactRequest(artifact_id=artifact_id), read=True,
+            action="ArtifactService.Get", image_id=artifact_id, deadline=deadline)
+        return response
+
+    def get_image(self, image_id: str, *, timeout: float | None = None) -> ImageInfo:
+        """The image one of whose version artifacts has this id; NotFoundError when there is none."""
+        image_id = validation.check_id("image_id", image_id)
+        deadline = None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+        return self._group_of(self._get_artifact(image_id, deadline), deadline)
+
+    def find_by_digest(self, registry_id: str, digest: str, repository: str | None = None) -> ImageInfo | None:
+        """The image with ``digest`` in a registry (optionally in one repository), or None: digest-based."""
+        images = self._images(a for a in self._artifacts(registry_id=registry_id)
+                              if mapping.has_digest(a.content.docker.manifest_digest, digest))
+        if repository is not None:
+            images = [i for i in images if i.repository == repository] or images
+        return images[0] if images else None
+
+    def delete_image(self, image_id: str, *, timeout: float | None = None,
+                     on_started: Callable[[str], None] | None = None, retry_send: bool = True,
+                     first_poll: float | None = None, with_history: bool | None = None) -> DeleteResult:
+        """Delete every version artifact of the image and wait for each Operation, all within ``timeout``.
+
+        ``first_poll`` places the first poll of the first Operation (the others are done by then, or nearly);
+        the result's poll figures are the first Operation's."""
+        image_id = validation.check_id("image_id", image_id)
+        limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
+        deadline = time.monotonic() + limit
+        history = self.settings.delete_with_history if with_history is None else bool(with_history)
+        try:
+            image = self.get_image(image_id, timeout=limit)
+        except errors.NotFoundError:
+            return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        artifacts = [a for a in self._artifacts(registry_id=image.registry_id, deadline=deadline)
+                     if mapping.has_digest(a.content.docker.manifest_digest, image.digest)
+                     and mapping.repository_of(a.path) == image.repository]
+        operations: list[tuple[str, str, float | None]] = []
+        for artifact in artifacts:
+            try:
+                operation, headers = self.transport.call(
+                    "artifact", "Delete", artifact_service_pb2.DeleteArtifactRequest(
+                        artifact_id=artifact.id, with_history=history), read=False, action="ArtifactService.Delete",
+                    image_id=artifact.id, idempotency_key=str(uuid.uuid4()), deadline=deadline,
+                    retry=None if retry_send else SEND_ONCE)
+            except errors.NotFoundError:
+                continue
+            if operation.done and operation.HasField("error"):
+                raise errors.OperationFailedError(
+                    f"operation {operation.id} deleting artifact {artifact.id} ({artifact.path}) of image {image_id} "
+                    f"failed: code {operation.error.code}: {operation.error.message}", operation_id=operation.id,
+                    image_id=image_id, error_code=operation.error.code, error_message=operation.error.message)
+            if on_started is not None and not operations:
+                on_started(operation.id)
+            operations.append((operation.id, artifact.id, None if operation.done
+                               else hinted_interval(headers, self.wait_policy) or -1.0))
+        first = PollStats()
+        for n, (operation_id, artifact_id, hint) in enumerate(operations):
+            if hint is None:
+                continue
+            remaining = max(0.001, deadline - time.monotonic())
+            try:
+                wait_operation(self.transport, operation_id, timeout=remaining, image_id=image_id,
+                               policy=self.wait_policy, hint=None if hint < 0 else hint,
+                               first_poll=first_poll if n == 0 else None, stats=first if n == 0 else None)
+            except errors.OperationFailedError as exc:
+                if exc.error_code != 5:  # NOT_FOUND inside: someone else deleted that artifact first
+                    raise
+        if not operations:
+            return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        return DeleteResult(image_id=image_id, operation_id=operations[0][0], already_gone=False, polls=first.polls,
+                            pending_after=first.pending_after, done_after=first.done_after)
+
+    # -- migration --------------------------------------------------------------------------------
+    def folder_dashboard(self, folder_id: str, *, deadline: float | None = None) -> Dashboard | None:
+        """The folder's migration dashboard, or None when the folder was never migrated."""
+        folder_id = validation.check_id("folder_id", folder_id)
+        request = migration_service_pb2.GetFolderMigrationStatusDashboardRequest(
+            folder_id=folder_id, failed_registries_limit=DASHBOARD_LIMIT, in_progress_registries_limit=DASHBOARD_LIMIT,
+            failed_repositories_limit=DASHBOARD_LIMIT, failed_tags_limit=DASHBOARD_LIMIT,
+            in_progress_repositories_limit=DASHBOARD_LIMIT)
+        try:
+            response, _ = self.transport.call("migration", "GetFolderMigrationStatusDashboard", request, read=True,
+                                              action="MigrationService.GetFolderMigrationStatusDashboard",
+                                              scope=f"folder {folder_id}", deadline=deadline)
+        except errors.NotFoundError:
+            return None
+        board = dashboard_from_proto(response)
+        return None if board.status == "UNSPECIFIED" else board
+
+    def start_folder_migration(self, folder_id: str, *, disable_redirects: bool = False,
+                               timeout: float = DEFAULT_DELETE_TIMEOUT) -> list[str]:
+        """StartFolder, sent once (a start is never repeated blindly), then wait for its Operation; the registry ids."""
+        folder_id = validation.check_id("folder_id", folder_id)
+        operation, headers = self.transport.call(
+            "migration", "StartFolder", migration_service_pb2.StartFolderMigrationRequest(
+                folder_id=folder_id, disable_redirects=disable_redirects), read=False,
+            action="MigrationService.StartFolder", scope=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()),
+            retry=SEND_ONCE, deadline=time.monotonic() + timeout)
+        metadata = migration_service_pb2.StartFolderMigrationMetadata()
+        operation.metadata.Unpack(metadata)
+        if operation.done and operation.HasField("error"):
+            raise errors.OperationFailedError(
+                f"operation {operation.id} starting the migration of folder {folder_id} failed: code "
+                f"{operation.error.code}: {operation.error.message}", operation_id=operation.id,
+                error_code=operation.error.code, error_message=operation.error.message)
+        if not operation.done:
+            wait_operation(self.transport, operation.id, timeout=timeout, policy=self.wait_policy,
+                           hint=hinted_interval(headers, self.wait_policy))
+        return list(metadata.registry_ids)
+
+    def toggle_folder_redirects(self, folder_id: str, *, enabled: bool, timeout: float = 600.0) -> None:
+        """ToggleFolderRedirects (cr.yandex traffic to Cloud Registry, or not) and wait for its Operation."""
+        folder_id = validation.check_id("folder_id", folder_id)
+        operation, headers = self.transport.call(
+            "migration", "ToggleFolderRedirects", migration_service_pb2.ToggleFolderRedirectsRequest(
+                folder_id=folder_id, enabled=enabled), read=False, action="MigrationService.ToggleFolderRedirects",
+            scope=f"folder {folder_id}", idempotency_key=str(uuid.uuid4()), deadline=time.monotonic() + timeout)
+        if not operation.done:
+            wait_operation(self.transport, operation.id, timeout=timeout, policy=self.wait_policy,
+                           hint=hinted_interval(headers, self.wait_policy))
+
+
+__all__ = ["CloudRegistryClient", "dashboard_from_proto"]

@@ -77,7 +77,8 @@ def test_permission_denied_on_a_delete_is_sent_once_and_aborts_the_cleanup() -> 
     # then one Delete went out, the run stopped naming the reason, the rest were not attempted
     assert model.calls["ImageService.Delete"] == 1
     assert report.aborted and "may not delete" in report.aborted
-    assert list(report.failed) == ids[:1] and report.not_attempted == ids[1:]
+    # (which image is tried first is the engine's choice: re-reads run ahead of the delete slot)
+    assert len(report.failed) == 1 and sorted([*report.failed, *report.not_attempted]) == sorted(ids)
     assert len(model.images) == 5
 
 

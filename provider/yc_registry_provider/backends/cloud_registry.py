@@ -13,21 +13,19 @@ import logging
 import time
 import uuid
 from datetime import timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator
 
 from google.protobuf import timestamp_pb2
 from yandex.cloud.cloudregistry.v1 import (artifact_pb2, artifact_service_pb2, migration_service_pb2,
                                            registry_pb2, registry_service_pb2)
 
 from .. import errors, validation
-from ..config import Settings, resolve_settings
 from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from ..migration import Counters, Dashboard, FailedTag, RegistryProgress
 from ..models import CLOUD_REGISTRY, BlobInfo, ImageInfo, format_rfc3339
 from ..operations import PollStats, hinted_interval, wait_operation
-from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from ..transport import RetryNotice, Transport
 from . import cloud_registry_mapping as mapping
+from ._client import ServiceClient
 from .base import DeleteResult
 from .container_registry import SEND_ONCE
 
@@ -85,34 +83,10 @@ def dashboard_from_proto(message: Any) -> Dashboard:
                      top_registries=tuple(registries))
 
 
-class CloudRegistryClient:
+class CloudRegistryClient(ServiceClient):
     """Lists, reads and deletes Docker images held as Cloud Registry artifacts; runs and reads migrations."""
 
     service = CLOUD_REGISTRY
-
-    def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
-                 wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0, root_certificates: bytes | None = None,
-                 transport: Transport | None = None, on_retry: RetryNotice | None = None) -> None:
-        self.settings = settings if settings is not None else resolve_settings()
-        self.wait_policy = wait
-        self._owns_transport = transport is None
-        self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                                root_certificates=root_certificates, on_retry=on_retry)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                    on_retry: RetryNotice | None = None, **explicit: Any) -> "CloudRegistryClient":
-        return cls(resolve_settings(explicit, config, env), on_retry=on_retry)
-
-    def __enter__(self) -> "CloudRegistryClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_transport:
-            self.transport.close()
 
     # -- registries -------------------------------------------------------------------------------
     def registry_status(self, registry_id: str, *, deadline: float | None = None) -> str | None:

@@ -6,19 +6,18 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Callable, Iterator
 
 from yandex.cloud.containerregistry.v1 import image_service_pb2, registry_service_pb2
 
 from .. import errors, validation
+from ._client import ServiceClient
 from .base import DeleteResult
-from ..config import Settings, resolve_settings
 from ..convert import image_from_proto
 from ..limits import DEFAULT_DELETE_TIMEOUT, MAX_PAGE_SIZE
 from ..models import ImageInfo
 from ..operations import PollStats, hinted_interval, wait_operation
-from ..retry import DEFAULT_RETRY, DEFAULT_WAIT, RetryPolicy, WaitPolicy
-from ..transport import RetryNotice, Transport
+from ..retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -50,37 +49,10 @@ class StartedDelete:
     hint: float | None = None
 
 
-class RegistryClient:
+class RegistryClient(ServiceClient):
     """Lists, reads and deletes images over gRPC; checks every input before any call goes out."""
 
     service = "container-registry"
-
-    def __init__(self, settings: Settings | None = None, *, retry: RetryPolicy = DEFAULT_RETRY,
-                 wait: WaitPolicy = DEFAULT_WAIT, call_timeout: float = 30.0,
-                 root_certificates: bytes | None = None, transport: Transport | None = None,
-                 on_retry: RetryNotice | None = None) -> None:
-        self.settings = settings if settings is not None else resolve_settings()
-        self.wait_policy = wait
-        self._owns_transport = transport is None  # a shared transport (backends/service.py) is closed by its owner
-        self.transport = transport or Transport(self.settings, retry=retry, call_timeout=call_timeout,
-                                                root_certificates=root_certificates, on_retry=on_retry)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None, *,
-                    on_retry: RetryNotice | None = None, **explicit: Any) -> "RegistryClient":
-        """A client from explicit arguments, then Pulumi config, then the environment; ``on_retry`` is told, in
-        one line for the user, when a call is being retried."""
-        return cls(resolve_settings(explicit, config, env), on_retry=on_retry)
-
-    def __enter__(self) -> "RegistryClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owns_transport:
-            self.transport.close()
 
     # -- reads ------------------------------------------------------------------------------------
     def list_images(self, *, repository_name: str | None = None, registry_id: str | None = None,

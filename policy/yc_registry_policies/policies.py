@@ -48,6 +48,12 @@ __all__ = [
 Clock = Callable[[], _dt.datetime]
 
 
+def _ignore_resource_types() -> dict:
+    """The config both cr.yandex policies take: type tokens not to check."""
+    return {"ignoreResourceTypes": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "Resource type tokens not to check."}}
+
+
 def _report_all(report: ReportViolation, messages: List[str], urn: Optional[str] = None) -> None:
     for m in messages:
         if urn is None:
@@ -206,12 +212,7 @@ def container_registry_sunset(enforcement_level: Optional[EnforcementLevel] = No
                     "resources must not reference cr.yandex/ images; use Yandex Cloud Registry.",
         validate=validate,
         enforcement_level=enforcement_level,
-        config_schema=PolicyConfigSchema(properties={
-            "ignoreResourceTypes": {
-                "type": "array", "items": {"type": "string"}, "default": [],
-                "description": "Resource type tokens not to check.",
-            },
-        }),
+        config_schema=PolicyConfigSchema(properties=_ignore_resource_types()),
         remediation_steps="Push the images to Yandex Cloud Registry and replace the cr.yandex/ "
                           "references; see " + checks.SUNSET_DOCS,
         url=checks.CLOUD_REGISTRY_DOCS,
@@ -235,12 +236,7 @@ def container_registry_migration(enforcement_level: EnforcementLevel = Enforceme
                     "moved to Yandex Cloud Registry, which have not, and redirects disabled too early.",
         validate=validate,
         enforcement_level=enforcement_level,
-        config_schema=PolicyConfigSchema(properties={
-            "ignoreResourceTypes": {
-                "type": "array", "items": {"type": "string"}, "default": [],
-                "description": "Resource type tokens not to check.",
-            },
-        }),
+        config_schema=PolicyConfigSchema(properties=_ignore_resource_types()),
         remediation_steps="Migrate the folder with pulumi_yc_registry.FolderMigration, then point the references "
                           "at registry.yandexcloud.net/<registry_id>/...; keep redirects on until none is left.",
         url=checks.CLOUD_REGISTRY_DOCS,

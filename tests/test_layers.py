@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PROVIDER = Path(__file__).resolve().parents[1] / "provider" / "yc_registry_provider"
-PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backend", "backends",
+PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backends",
         "backends.base", "backends.cloud_registry_mapping", "migration", "cleanup.rules",
         "lifecycle.values"]
 

@@ -11,9 +11,6 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-import pulumi_yc_registry
-import yc_registry_provider
-
 PACKAGES = {"yc_registry_provider": "provider/yc_registry_provider", "pulumi_yc_registry": "sdk/pulumi_yc_registry"}
 DATA_FILES = ["pulumi_yc_registry/py.typed", "pulumi_yc_registry/pulumi-plugin.json", "yc_registry_provider/py.typed",
               "yc_registry_provider/fake/ASSUMPTIONS.md"]
@@ -36,6 +33,9 @@ def wheel_contents(wheel: Path) -> dict[str, str]:
 
 def test_this_run_imports_the_installed_wheel_not_the_checkout(site_packages: Path, source: Path) -> None:
     # given the smoke venv, when the packages are imported, then they come from its site-packages
+    import pulumi_yc_registry
+    import yc_registry_provider
+
     for module in (yc_registry_provider, pulumi_yc_registry):
         assert Path(module.__file__ or "").resolve().is_relative_to(site_packages), module.__file__
     # and nothing of the source tree is on sys.path, nor is the working folder inside it

@@ -6,11 +6,11 @@ import pkgutil
 import subprocess
 import sys
 
-import pulumi_yc_registry
-import yc_registry_provider
-
 
 def test_every_public_name_of_both_packages_resolves() -> None:
+    import pulumi_yc_registry
+    import yc_registry_provider
+
     for package in (pulumi_yc_registry, yc_registry_provider):
         assert package.__all__ == sorted(package.__all__)
         missing = [name for name in package.__all__ if not hasattr(package, name)]
@@ -21,7 +21,10 @@ def test_every_public_name_of_both_packages_resolves() -> None:
 
 
 def test_every_module_of_the_installed_packages_imports() -> None:
-    # each in a fresh interpreter, as a user's program would import it first
+    # all in a fresh interpreter, as a user's program would import them
+    import pulumi_yc_registry
+    import yc_registry_provider
+
     names = [info.name for package in (yc_registry_provider, pulumi_yc_registry)
              for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
              if not info.name.endswith("__main__")]

@@ -2,8 +2,8 @@
 # The smoke suite on the installed wheel, as users install it (tests/smoke, run by scripts/test.sh):
 #   1. `python -m build` (an sdist, then a wheel from it) and `python -m build --wheel` (a wheel from the tree);
 #   2. a fresh virtual environment with that wheel (and pytest) installed, nothing of the source tree on its path;
-#   3. tests/smoke copied to a folder outside the tree and run there by that environment's Python, with the
-#      offline Pulumi CLI of scripts/pulumi-offline.sh on PATH.
+#   3. tests/smoke (with tests/e2e/engine.py) copied to a folder outside the tree and run there by that environment's
+#      Python, with the offline Pulumi CLI of scripts/pulumi-offline.sh on PATH.
 # Usage: bash scripts/smoke.sh [SOURCE_DIR] [pytest args...]   (SOURCE_DIR: the tree to build, default this checkout)
 #   SMOKE_WORKDIR  where the builds, the venv and the run go (default: a new temporary folder, removed when passed)
 set -euo pipefail
@@ -27,6 +27,7 @@ python3 -m venv "$work/venv"
 
 mkdir -p "$work/run"
 cp -r "$repo/tests/smoke" "$work/run/smoke"
+cp "$repo/tests/e2e/engine.py" "$work/run/smoke/engine.py"   # the fake as a process, projects run by the real CLI
 rm -rf "$work/run/smoke/__pycache__"
 export PULUMI_PYTHON_CMD="$work/venv/bin/python"
 export PULUMI_OFFLINE_DIR="$work/pulumi"

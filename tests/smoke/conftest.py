@@ -1,8 +1,9 @@
 """The smoke suite runs on the installed wheel, from a folder outside the checkout: ``scripts/smoke.sh`` builds the
 sdist and the wheel, installs the wheel into a fresh virtual environment and runs these files there.
 
-Self-contained on purpose: nothing here imports the project's test harness (it is not installed). What smoke.sh hands
-over comes in the environment: ``SMOKE_DIST`` (the sdist and the wheel built from it), ``SMOKE_TREE_DIST`` (the wheel
+smoke.sh copies ``tests/e2e/engine.py`` (the fake as a process, a project run by the real CLI) in beside these files;
+it runs the fake with this venv's Python and points a project's virtualenv at this venv. What smoke.sh hands over
+comes in the environment: ``SMOKE_DIST`` (the sdist and the wheel built from it), ``SMOKE_TREE_DIST`` (the wheel
 built straight from the source tree), ``SMOKE_SOURCE`` (that tree), ``SMOKE_BUILD_PYTHON`` (a Python with twine) and
 the offline Pulumi settings of ``scripts/pulumi-offline.sh``.
 """
@@ -10,15 +11,13 @@ the offline Pulumi settings of ``scripts/pulumi-offline.sh``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -29,6 +28,9 @@ try:
     import yc_registry_provider._protoshim  # noqa: F401
 except ImportError:
     pass
+
+if TYPE_CHECKING:
+    from engine import FakeProcess
 
 VENV_BIN = Path(sys.executable).parent
 DEMO_TOKEN = "t1.fake-demo-token"
@@ -83,52 +85,11 @@ def run(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 1
     return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
 
 
-class FakeProcess:
-    """``python -m yc_registry_provider.fake`` from the installed package, on a free loopback port."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "yc_registry_provider.fake", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.proc.stdout is not None
-        self.address = self.proc.stdout.readline().strip()
-        if not re.fullmatch(r"127\.0\.0\.1:\d+", self.address):
-            rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
-            raise AssertionError(f"the installed fake did not start: {self.address!r} {rest}")
-        self.lines: list[str] = []
-        self._drain = threading.Thread(target=self._read, daemon=True)
-        self._drain.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"YC_ENDPOINT": self.address, "YC_PLAINTEXT": "1", "YC_TOKEN": DEMO_TOKEN}
-
-    def images(self, repository_name: str) -> list[object]:
-        from yc_registry_provider import RegistryClient, resolve_settings
-
-        with RegistryClient(resolve_settings({}, {}, self.env)) as client:
-            return list(client.list_images(repository_name=repository_name))
-
-    def image_ids(self, repository_name: str) -> set[str]:
-        return {image.id for image in self.images(repository_name)}  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self._drain.join(5)
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeProcess]:
-    """The demo data (two registries, ``app`` repositories) with fast delete operations."""
+    """``python -m yc_registry_provider.fake`` of the installed wheel: the demo data, fast delete operations."""
+    from engine import FakeProcess  # imported here: a wheel that does not import fails the tests that need it
+
     process = FakeProcess("--seed", "demo", "--operation-duration", "0.2")
     try:
         yield process

@@ -7,8 +7,12 @@ import os
 import sys
 import time
 from importlib import metadata
+from typing import TYPE_CHECKING
 
-from conftest import VENV_BIN, FakeProcess, run
+from conftest import DEMO_TOKEN, VENV_BIN, run
+
+if TYPE_CHECKING:
+    from engine import FakeProcess
 
 APP = "crpr0000000000000001/app"
 
@@ -30,14 +34,14 @@ def test_the_installed_fake_serves_what_yc_registry_lists(fake: FakeProcess) -> 
     deadline = time.monotonic() + 10
     while not fake.lines and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert fake.lines[0] == f"YC_ENDPOINT={fake.address} YC_PLAINTEXT=1 YC_TOKEN=t1.fake-demo-token"
+    assert fake.lines[0] == f"YC_ENDPOINT={fake.address} YC_PLAINTEXT=1 YC_TOKEN={DEMO_TOKEN}"
     # when the installed yc-registry lists a repository through it
     env = {**os.environ, **fake.env}
     done = run(VENV_BIN / "yc-registry", "images", "list", "--repository", APP, "--format", "json", env=env)
     # then it lists what the fake holds
     assert done.returncode == 0, done.stderr
     listed = json.loads(done.stdout)
-    assert sorted(image["id"] for image in listed) == sorted(fake.image_ids(APP)) != []
+    assert sorted(image["id"] for image in listed) == sorted(fake.image_ids(repository_name=APP)) != []
 
 
 def test_python_m_fake_help_runs_from_the_wheel() -> None:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from conftest import DEMO_TOKEN, VENV_BIN, FakeProcess
+from conftest import VENV_BIN
+
+if TYPE_CHECKING:
+    from engine import FakeProcess, Project
 
 APP = "crpr0000000000000001/app"
 DEV_APP = "crpr0000000000000002/app"
@@ -39,49 +39,19 @@ outputs:
 """
 
 
-@dataclass
-class Project:
-    """A Pulumi project folder with a file backend of its own, run by the real CLI."""
+def example(source: Path, name: str, workdir: Path, env: Mapping[str, str]) -> Project:
+    """A copy of the source tree's ``examples/<name>`` whose virtualenv is this (the wheel's) venv."""
+    from engine import Project
 
-    directory: Path
-    env: dict[str, str]
-    log: list[str] = field(default_factory=list)
+    return Project.copy_of(source / "examples" / name, workdir, env)
 
-    def __post_init__(self) -> None:
-        state = self.directory.parent / f".state-{self.directory.name}"
-        state.mkdir(exist_ok=True)
-        self.env = {**self.env, "PULUMI_BACKEND_URL": f"file://{state}"}
 
-    @classmethod
-    def example(cls, source: Path, name: str, workdir: Path, env: Mapping[str, str]) -> "Project":
-        """A copy of ``examples/<name>`` whose virtualenv is this (the wheel's) venv."""
-        target = workdir / name
-        shutil.copytree(source / "examples" / name, target, ignore=shutil.ignore_patterns("venv", "Pulumi.*.yaml"))
-        pulumi_yaml = target / "Pulumi.yaml"
-        text = re.sub(r"virtualenv: \S+", f"virtualenv: {sys.prefix}", pulumi_yaml.read_text(encoding="utf-8"))
-        pulumi_yaml.write_text(text, encoding="utf-8")
-        return cls(target, dict(env))
+def yaml_project(workdir: Path, env: Mapping[str, str]) -> Project:
+    from engine import Project
 
-    def pulumi(self, *args: str) -> str:
-        done = subprocess.run(["pulumi", *args], cwd=self.directory, env=self.env, capture_output=True, text=True,
-                              timeout=600)
-        output = done.stdout + done.stderr
-        self.log.append(output)
-        assert done.returncode == 0, f"pulumi {' '.join(args)} exited {done.returncode}:\n{output[-6000:]}"
-        return output
-
-    def init(self, config: Mapping[str, Any], fake: FakeProcess, namespace: str) -> None:
-        self.pulumi("stack", "init", "smoke")
-        for key, value in config.items():
-            for index, item in enumerate(value) if isinstance(value, list) else [(None, value)]:
-                self.pulumi("config", "set", *(["--path", f"{key}[{index}]"] if index is not None else [key]),
-                            str(item))
-        self.pulumi("config", "set", f"{namespace}:endpoint", fake.address)
-        self.pulumi("config", "set", f"{namespace}:plaintext", "true")
-        self.pulumi("config", "set", "--secret", f"{namespace}:token", DEMO_TOKEN)
-
-    def outputs(self) -> dict[str, Any]:
-        return json.loads(self.pulumi("stack", "output", "--json"))  # type: ignore[no-any-return]
+    (workdir / "yaml").mkdir()
+    (workdir / "yaml" / "Pulumi.yaml").write_text(YAML_PROGRAM, encoding="utf-8")
+    return Project(workdir / "yaml", dict(env))
 
 
 def without_venv_on_path(env: Mapping[str, str]) -> dict[str, str]:
@@ -91,49 +61,49 @@ def without_venv_on_path(env: Mapping[str, str]) -> dict[str, str]:
 def test_lookup_example_runs_on_the_installed_wheel(pulumi_env: dict[str, str], fake: FakeProcess, source: Path,
                                                    tmp_path: Path) -> None:
     # given examples/lookup with this venv as its virtualenv, aimed at the installed fake
-    project = Project.example(source, "lookup", tmp_path, pulumi_env)
-    project.init({"yc-registry-lookup:repository": APP}, fake, "yandex")
+    project = example(source, "lookup", tmp_path, pulumi_env)
+    project.init(config={"yc-registry-lookup:repository": APP})
+    project.aim_at(fake)
     # when it goes up
-    project.pulumi("up", "--yes", "--skip-preview")
+    project.up()
     # then its outputs are what the fake holds
     outputs = project.outputs()
-    newest = max(fake.images(APP), key=lambda image: image.created_at)  # type: ignore[attr-defined]
+    newest = max(fake.images(repository_name=APP), key=lambda image: image.created_at)
     assert outputs["newest_image_id"] == newest.id
     assert outputs["image_uri"] == f"cr.yandex/{APP}@{newest.digest}"
-    assert outputs["image_count"] == len(fake.images(APP))
+    assert outputs["image_count"] == len(fake.images(repository_name=APP))
 
 
 def test_adopt_and_destroy_example_deletes_what_it_adopted(pulumi_env: dict[str, str], fake: FakeProcess,
                                                            source: Path, tmp_path: Path) -> None:
     # given two images adopted by digest through examples/adopt-and-destroy on this venv
-    adopted = sorted(fake.images(DEV_APP), key=lambda image: image.created_at)[:2]  # type: ignore[attr-defined]
-    before = fake.image_ids(DEV_APP)
-    project = Project.example(source, "adopt-and-destroy", tmp_path, pulumi_env)
-    project.init({"yc-registry-adopt-and-destroy:repository": DEV_APP,
-                  "yc-registry-adopt-and-destroy:digests": [image.digest for image in adopted]}, fake, "yandex")
+    adopted = sorted(fake.images(repository_name=DEV_APP), key=lambda image: image.created_at)[:2]
+    before = fake.image_ids(repository_name=DEV_APP)
+    project = example(source, "adopt-and-destroy", tmp_path, pulumi_env)
+    project.init(config={"yc-registry-adopt-and-destroy:repository": DEV_APP,
+                         "yc-registry-adopt-and-destroy:digests": [image.digest for image in adopted]})
+    project.aim_at(fake)
     # when it goes up, then nothing is deleted and both are adopted
-    project.pulumi("up", "--yes", "--skip-preview")
+    project.up()
     assert sorted(project.outputs()["adopted_ids"]) == sorted(image.id for image in adopted)
-    assert fake.image_ids(DEV_APP) == before
+    assert fake.image_ids(repository_name=DEV_APP) == before
     # when it is destroyed (a separate deployment: the pickled providers load from the installed wheel)
     project.pulumi("destroy", "--yes")
     # then exactly the adopted images are gone
-    assert fake.image_ids(DEV_APP) == before - {image.id for image in adopted}
+    assert fake.image_ids(repository_name=DEV_APP) == before - {image.id for image in adopted}
 
 
 def test_a_yaml_program_finds_the_plugin_on_path(pulumi_env: dict[str, str], fake: FakeProcess,
                                                  tmp_path: Path) -> None:
     # given a YAML program that names no plugin path, and this venv's bin (where pip put the plugin) on PATH
-    (tmp_path / "yaml").mkdir()
-    (tmp_path / "yaml" / "Pulumi.yaml").write_text(YAML_PROGRAM, encoding="utf-8")
-    env = {**pulumi_env, "PATH": f"{VENV_BIN}{os.pathsep}{pulumi_env['PATH']}"}
-    project = Project(tmp_path / "yaml", env)
-    project.init({"repository": APP}, fake, "yc-registry")
+    project = yaml_project(tmp_path, {**pulumi_env, "PATH": f"{VENV_BIN}{os.pathsep}{pulumi_env['PATH']}"})
+    project.init(config={"repository": APP})
+    project.aim_at(fake, namespace="yc-registry")
     # when it goes up
-    output = project.pulumi("up", "--yes", "--skip-preview")
+    output = project.up().output
     # then the engine used the plugin from PATH, and getImage answered from the fake
     assert AMBIENT_WARNING in output and str(VENV_BIN / PLUGIN) in output
-    (latest,) = [image for image in fake.images(APP) if "latest" in image.tags]  # type: ignore[attr-defined]
+    (latest,) = [image for image in fake.images(repository_name=APP) if "latest" in image.tags]
     assert project.outputs()["imageId"] == latest.id
 
 
@@ -143,16 +113,15 @@ def test_a_yaml_program_uses_the_plugin_installed_with_pulumi_plugin_install(
     version = metadata.version("pulumi-yc-registry")
     env = {**without_venv_on_path(pulumi_env), "PULUMI_HOME": str(tmp_path / "home"),
            "PULUMI_IGNORE_AMBIENT_PLUGINS": "true"}
-    (tmp_path / "yaml").mkdir()
-    (tmp_path / "yaml" / "Pulumi.yaml").write_text(YAML_PROGRAM, encoding="utf-8")
-    project = Project(tmp_path / "yaml", env)
+    project = yaml_project(tmp_path, env)
     project.pulumi("plugin", "install", "resource", "yc-registry", version, "--file", str(VENV_BIN / PLUGIN))
-    assert re.search(rf"yc-registry\s+resource\s+{re.escape(version)}", project.pulumi("plugin", "ls"))
-    project.init({"repository": APP}, fake, "yc-registry")
+    assert re.search(rf"yc-registry\s+resource\s+{re.escape(version)}", project.pulumi("plugin", "ls").stdout)
+    project.init(config={"repository": APP})
+    project.aim_at(fake, namespace="yc-registry")
     # when it goes up, then the installed plugin answered (not one from PATH)
-    output = project.pulumi("up", "--yes", "--skip-preview")
+    output = project.up().output
     assert AMBIENT_WARNING not in output
-    (latest,) = [image for image in fake.images(APP) if "latest" in image.tags]  # type: ignore[attr-defined]
+    (latest,) = [image for image in fake.images(repository_name=APP) if "latest" in image.tags]
     assert project.outputs()["digest"] == latest.digest
 
 

@@ -12,7 +12,7 @@ Kinds (``--kinds``):
   of RecursionError between 300 and 1,000 resources;
 - ``native``: a YAML program of N ``yc-registry:index:Image`` served by the native plugin (PulumiPlugin.yaml,
   ``pulumi install`` once before, untimed); its deletes run in a thread pool of ``plugin.provider.PLUGIN_THREADS``,
-  so as many run at once as the engine sends (``--parallel``, default 4 x CPUs... see ``--parallel``).
+  so as many run at once as the engine sends (the CLI's ``--parallel``; pass it with this script's ``--parallel``).
 
 Each kind runs with the file backend's checkpoints (every step rewrites the whole state) and with
 ``PULUMI_SKIP_CHECKPOINTS=true`` (state written once at the end; ``--checkpoints on,off``). Reported: seconds and

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from harness.cloud import peak_overlap
 from harness.plugin import struct_to_dict
 from plugin_support import NativePlugin, Registry, urn
 
@@ -19,15 +20,6 @@ from yc_registry_provider.plugin.provider import PLUGIN_THREADS
 IMAGE = "yc-registry:index:Image"
 DELETES = 12          # more than the dynamic server's 4 and asyncio's default pool of 6 on 2 cores
 OPERATION_SECONDS = 3.0
-
-
-def peak_overlap(starts: list[float], duration: float) -> int:
-    events = sorted([(at, 1) for at in starts] + [(at + duration, -1) for at in starts])
-    peak = running = 0
-    for _, step in events:
-        running += step
-        peak = max(peak, running)
-    return peak
 
 
 def test_twelve_deletes_sent_at_once_run_at_once(plugin: NativePlugin, registry: Registry) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from yc_registry_provider.backends import cloud_registry_mapping as mapping
 from yc_registry_provider.fake import cloudregistry_limits as limits
-from yc_registry_provider.fake.model import FakeError, Operation
+from yc_registry_provider.fake.model import INTERNAL_CODE, FakeError, Operation, OperationError
 
 if TYPE_CHECKING:
     from yc_registry_provider.fake.model import FakeModel
@@ -144,6 +144,9 @@ class MigrationKnobs:
     failing_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # "reg/repo:tag" -> (code, message)
     status_when_tags_fail: str = "FAILED"  # or "COMPLETED": the overall status once done with failed tags
     operation_seconds: float = 0.0     # StartFolder / Toggle* operations finish after this
+    # StartFolder's Operation lasts the whole migration and, when tags failed, ends with error code 13
+    # "migration of folder F failed for N tag(s)" naming none of them (the dashboard's top_failed_tags do)
+    start_operation_spans_migration: bool = False
     immutable_registries: set[str] = field(default_factory=set)  # deletes there need with_history
 
 
@@ -530,11 +533,23 @@ class CloudRegistryModel:
                 m.repository_ranges[where] = (m.repository_ranges[where][0], len(units))
             m.registry_ranges[registry.id] = (start, len(units))
         self.migrations[folder_id] = m
-        op = Operation(id=m.operation_id, image_id="", created_at=self.cr.clock(),
-                       done_at=self.cr.clock() + self.knobs.operation_seconds, modified_at=self.cr.clock(),
-                       description="Start folder migration", kind="cloudregistry.start_folder_migration",
-                       metadata={"folder_id": folder_id, "registry_ids": list(m.registry_ids)})
+        done_at, on_done = self.cr.clock() + self.knobs.operation_seconds, None
+        if self.knobs.start_operation_spans_migration:
+            done_at = max(done_at, started_at + 2 * m.stage_seconds + len(units) / m.tags_per_second + 0.001)
+            on_done = lambda: self._start_outcome(m)  # noqa: E731
+        op = Operation(id=m.operation_id, image_id="", created_at=self.cr.clock(), done_at=done_at,
+                       modified_at=self.cr.clock(), description="Start folder migration",
+                       kind="cloudregistry.start_folder_migration",
+                       metadata={"folder_id": folder_id, "registry_ids": list(m.registry_ids)}, on_done=on_done)
         return self.cr.add_operation(op)
+
+    @staticmethod
+    def _start_outcome(m: Migration) -> OperationError | None:
+        """How a StartFolder Operation spanning the migration ends: an error counting (not naming) failed tags."""
+        failed = sum(1 for u in m.units if u.failure)
+        if not failed:
+            return None
+        return OperationError(INTERNAL_CODE, f"migration of folder {m.folder_id} failed for {failed} tag(s)")
 
     def _unit_status(self, m: Migration, stage: str, done: int, index: int) -> str:
         if index < done:

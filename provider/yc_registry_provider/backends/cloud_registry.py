@@ -133,7 +133,9 @@ class CloudRegistryClient(ServiceClient):
             if not token:
                 return
 
-    def _images(self, artifacts: Iterable[Any]) -> list[ImageInfo]:
+    def _images(self, artifacts: Iterable[Any], layouts: dict[str, str] | None = None) -> list[ImageInfo]:
+        """Version artifacts grouped into images, each registry read in its layout (recognised from these
+        artifacts unless ``layouts`` says, from a whole registry's listing)."""
         manifests: dict[str, Any] = {}
         versions = []
         for artifact in artifacts:
@@ -141,7 +143,43 @@ class CloudRegistryClient(ServiceClient):
                 continue
             versions.append(_version(artifact))
             manifests.setdefault(artifact.id, artifact.content.docker)
-        return [_image(group, manifests.get(group.artifacts[0].id)) for group in mapping.group_images(versions)]
+        return [_image(group, manifests.get(group.artifacts[0].id))
+                for group in mapping.group_images(versions, layouts)]
+
+    def _registry_versions(self, registry_id: str, deadline: float | None) -> tuple[list[Any], str]:
+        """A registry's whole listing of version artifacts, and the layout recognised from it."""
+        listed = list(self._artifacts(registry_id=registry_id, deadline=deadline))
+        layout = mapping.recognise(_version(a) for a in listed if a.content.docker.manifest_digest)
+        return listed, layout or mapping.DEFAULT_LAYOUT
+
+    def raw_artifacts(self, registry_id: str, *, path: str | None = None,
+                      timeout: float | None = None) -> tuple[list[mapping.RawArtifact], str | None]:
+        """Every artifact of a registry (FOLDERs and PACKAGEs too; under ``path`` when given), as listed, and the
+        layout recognised from its version artifacts (None when it holds none): what `yc-registry artifacts`
+        prints, so a user with a real registry can confirm or correct the mapping in one command."""
+        registry_id = validation.check_id("registry_id", registry_id)
+        deadline = None if timeout is None else time.monotonic() + validation.check_timeout(timeout, "timeout")
+        found: list[mapping.RawArtifact] = []
+        token = ""
+        while True:
+            request = artifact_service_pb2.ListArtifactsWithFiltersRequest(
+                registry_id=registry_id, page_size=MAX_PAGE_SIZE, page_token=token)
+            response, _ = self.transport.call("artifact", "List", request, read=True, action="ArtifactService.List",
+                                              scope=f"registry {registry_id}", deadline=deadline)
+            found.extend(mapping.RawArtifact(
+                id=a.id, kind=artifact_pb2.Artifact.Kind.Name(a.kind), path=a.path, name=a.name,
+                manifest_digest=a.content.docker.manifest_digest, registry_id=a.registry_id,
+                status=artifact_pb2.Artifact.Status.Name(a.status)) for a in response.artifacts)
+            token = response.next_page_token
+            if not token:
+                break
+        layout = mapping.recognise(mapping.VersionArtifact(id=a.id, registry_id=a.registry_id, path=a.path,
+                                                           name=a.name, manifest_digest=a.manifest_digest)
+                                   for a in found if a.kind == mapping.KIND_ARTIFACT)
+        if path:
+            bare = path.strip("/")
+            found = [a for a in found if a.path.strip("/") == bare or a.path.strip("/").startswith(bare + "/")]
+        return found, layout
 
     def digests(self, registry_id: str, *, timeout: float | None = None) -> set[str]:
         """Every manifest digest present in a registry: digest-based, independent of the path layout."""
@@ -204,12 +242,12 @@ class CloudRegistryClient(ServiceClient):
             raise errors.NotFoundError(f"artifact {artifact.id} of registry {artifact.registry_id} is a "
                                        f"{artifact_pb2.Artifact.Kind.Name(artifact.kind)}, not a Docker image version",
                                        code="NOT_FOUND", image_id=artifact.id)
-        same = [a for a in self._artifacts(registry_id=artifact.registry_id, deadline=deadline)
-                if mapping.has_digest(a.content.docker.manifest_digest, digest)]
+        listed, layout = self._registry_versions(artifact.registry_id, deadline)
+        same = [a for a in listed if mapping.has_digest(a.content.docker.manifest_digest, digest)]
         if not any(a.id == artifact.id for a in same):
             same.append(artifact)
-        repository = mapping.repository_of(artifact.path)
-        images = self._images(same)
+        repository = mapping.repository_of(artifact.path, artifact.name, layout)
+        images = self._images(same, {artifact.registry_id: layout})
         chosen = [i for i in images if i.repository == repository] or images
         return chosen[0]
 
@@ -227,8 +265,9 @@ class CloudRegistryClient(ServiceClient):
 
     def find_by_digest(self, registry_id: str, digest: str, repository: str | None = None) -> ImageInfo | None:
         """The image with ``digest`` in a registry (optionally in one repository), or None: digest-based."""
-        images = self._images(a for a in self._artifacts(registry_id=registry_id)
-                              if mapping.has_digest(a.content.docker.manifest_digest, digest))
+        listed, layout = self._registry_versions(registry_id, None)
+        images = self._images((a for a in listed if mapping.has_digest(a.content.docker.manifest_digest, digest)),
+                              {registry_id: layout})
         if repository is not None:
             images = [i for i in images if i.repository == repository] or images
         return images[0] if images else None
@@ -248,9 +287,9 @@ class CloudRegistryClient(ServiceClient):
             image = self.get_image(image_id, timeout=limit)
         except errors.NotFoundError:
             return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
-        artifacts = [a for a in self._artifacts(registry_id=image.registry_id, deadline=deadline)
-                     if mapping.has_digest(a.content.docker.manifest_digest, image.digest)
-                     and mapping.repository_of(a.path) == image.repository]
+        listed, layout = self._registry_versions(image.registry_id, deadline)
+        artifacts = [a for a in listed if mapping.has_digest(a.content.docker.manifest_digest, image.digest)
+                     and mapping.repository_of(a.path, a.name, layout) == image.repository]
         operations: list[tuple[str, str, float | None]] = []
         for artifact in artifacts:
             try:

@@ -451,6 +451,10 @@ class CloudRegistryModel:
                     for a in self.artifacts.values()):
                 raise FakeError("FAILED_PRECONDITION", f"{artifact.kind} {artifact.path} of registry "
                                    f"{artifact.registry_id} is not empty; delete what it holds first")
+            limit = self.cr.knobs.max_unfinished_operations  # one OperationService, one limit for both services
+            if limit > 0 and self.cr.unfinished_count() >= limit:
+                raise FakeError("RESOURCE_EXHAUSTED", f"too many unfinished operations: {self.cr.unfinished_count()} "
+                                                      f"of at most {limit}; retry later")
             now = self.cr.clock()
             artifact.status = "DELETING"
             op = Operation(id=self.cr.new_id("operation"), image_id="", created_at=now,

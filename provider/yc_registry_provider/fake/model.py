@@ -656,6 +656,10 @@ class FakeModel:
                 self._finish(op, OperationError(CANCELLED_CODE, "operation cancelled"), at=self.clock())
             return op
 
+    def unfinished_count(self) -> int:
+        """How many operations are unfinished right now (no advance; call under the lock or after advancing)."""
+        return len(self._unfinished)
+
     def unfinished_operations(self) -> int:
         """How many delete operations are still running."""
         self.advance()

@@ -180,3 +180,19 @@ def test_a_cleanup_counts_each_tag_artifact_against_its_concurrency(fake_cloud: 
         report = run_cleanup(client, CleanupRules(repository_name=f"{rid}/app", delete_all=True, concurrency=6))
     assert report.ok and len(report.deleted) == 12 and report.retries == 0
     assert fake_cloud.model.calls["CloudRegistry.ArtifactService.Delete"] == 36
+
+
+def test_a_delete_right_after_a_read_deletes_exactly_the_artifacts_that_read_saw(fake_cloud: FakeCloud) -> None:
+    # given an image with tag v1, read (as the cleanup's re-check reads it)
+    rid = add_cloud_registry(fake_cloud.model, folder_id=DEMO_FOLDER_ID)
+    digest = push_cloud_image(fake_cloud.model, rid, "app", ["v1"])
+    with CloudRegistryClient(settings(fake_cloud)) as client:
+        image = find_image(client, repository_name=f"{rid}/app", tag="v1")
+        assert client.get_image(image.id).tags == ["v1"]
+        calls = fake_cloud.model.calls["CloudRegistry.ArtifactService.List"]
+        # when a tag "keep" is pushed onto the same digest before the delete
+        fake_cloud.model.cloud_registry.push_image(rid, "app", ["keep"], digest)
+        client.delete_image(image.id, timeout=10)
+        # then the delete read nothing again, took v1 only, and the image lives on under the tag pushed meanwhile
+        assert fake_cloud.model.calls["CloudRegistry.ArtifactService.List"] == calls
+        assert find_image(client, repository_name=f"{rid}/app", digest=digest).tags == ["keep"]

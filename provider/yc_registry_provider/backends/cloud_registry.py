@@ -337,9 +337,10 @@ class CloudRegistryClient(ServiceClient):
                      first_poll: float | None = None, with_history: bool | None = None) -> DeleteResult:
         """Delete every version artifact of the image and wait for each Operation, all within ``timeout``.
 
-        The artifacts are those a get_image of this id saw just before (the cleanup's re-check), else read now.
-        Their Deletes go out together, the one whose id is the image's id last (so an interrupted delete leaves
-        the image findable by its id, and a retry finishes it), and their Operations are waited on together, each
+        The artifacts are those a get_image of this id saw just before (the cleanup's re-check), else read now;
+        one already DELETING is not sent again. Their Deletes go out together; when some are refused, those are
+        remembered (so the image is still found by its id, even once the artifact with that id is gone, and the
+        cleanup's retry finishes it) and the first refusal is raised. The Operations are waited on together, each
         first polled ``first_poll`` after its own Delete's answer; the result's poll figures are those of the
         Operation that took the most polls (a cleanup places the next first polls from them)."""
         image_id = validation.check_id("image_id", image_id)

@@ -135,3 +135,20 @@ def test_an_unknown_artifact_layout_exits_2_naming_the_choices(capsys: pytest.Ca
     with pytest.raises(SystemExit) as stopped:
         parse_args(["--artifact-layout", "tag-in-path"])
     assert stopped.value.code == 2 and "version-in-name" in capsys.readouterr().err
+
+
+def test_failing_tags_and_a_start_operation_spanning_the_migration_reach_the_knobs() -> None:
+    args = parse_args(["--failing-tag", "crpr1/app:latest=BLOB_UNKNOWN:layer sha256:ab missing",
+                       "--failing-tag", "crpr1/tools/ci:v1=MANIFEST_INVALID", "--start-operation-spans-migration"])
+    knobs = build_model(args).cloud_registry.knobs
+    assert knobs.failing_tags == {"crpr1/app:latest": ("BLOB_UNKNOWN", "layer sha256:ab missing"),
+                                  "crpr1/tools/ci:v1": ("MANIFEST_INVALID",
+                                                        "injected failure of crpr1/tools/ci:v1 (--failing-tag)")}
+    assert knobs.start_operation_spans_migration is True
+
+
+@pytest.mark.parametrize("value", ["crpr1/app:latest", "app:latest=CODE", "crpr1/app=CODE", "crpr1/app:v1= :x"])
+def test_a_malformed_failing_tag_exits_2_saying_the_form(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--failing-tag", value])
+    assert stopped.value.code == 2 and "<registry>/<repository>:<tag>=<CODE>" in capsys.readouterr().err

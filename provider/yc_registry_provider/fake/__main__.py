@@ -68,6 +68,18 @@ def _finite(text: str) -> float:
     return value
 
 
+def failing_tag(text: str) -> tuple[str, tuple[str, str]]:
+    """``<registry>/<repository>:<tag>=<CODE>[:<message>]``: a version the migration cannot move."""
+    key, sep, failure = text.partition("=")
+    where, colon, version = key.rpartition(":")
+    code, _, message = failure.partition(":")
+    if not sep or not colon or "/" not in where or not version or not code.strip():
+        raise argparse.ArgumentTypeError(
+            f"must be <registry>/<repository>:<tag>=<CODE>[:<message>], e.g. "
+            f"'crpr0000000000000001/app:latest=BLOB_UNKNOWN:layer missing' (got {text!r})")
+    return key, (code.strip(), message.strip() or f"injected failure of {key} (--failing-tag)")
+
+
 BULK_REPOSITORY = "bulk"
 
 
@@ -113,13 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="send x-operation-poll-interval with this many seconds on operation answers")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    parser.add_argument("--failing-tag", type=failing_tag, action="append", default=[], metavar="REG/REPO:TAG=CODE:MSG",
+                        help="a version a folder migration cannot move: the dashboard's top_failed_tags names it "
+                             "with CODE and MSG; repeatable")
+    parser.add_argument("--start-operation-spans-migration", action="store_true",
+                        help="StartFolder's Operation lasts the whole migration and, when tags failed, ends with "
+                             "error code 13 'migration of folder F failed for N tag(s)', naming none of them")
     return parser
 
 
 def build_model(args: argparse.Namespace) -> FakeModel:
     """A model seeded and tuned as the options say; the demo token is always accepted."""
     model = FakeModel()
-    model.cloud_registry.knobs.artifact_layout = args.artifact_layout
+    cloud = model.cloud_registry.knobs
+    cloud.artifact_layout = args.artifact_layout
+    cloud.failing_tags.update(dict(args.failing_tag))
+    cloud.start_operation_spans_migration = args.start_operation_spans_migration
     if args.seed in ("demo", "migrated"):
         seed_demo(model)
     if args.seed_images:

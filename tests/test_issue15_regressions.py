@@ -161,8 +161,8 @@ def test_no_call_is_sent_after_a_cleanups_timeout(fake_cloud: FakeCloud, call_ti
         calls_when_done = len(call_times)
         time.sleep(0.3)  # anything still on its way would arrive now
     # then the run stopped with images left for the next run, and no call reached the cloud after the timeout
-    # (the last poll is sent at the deadline: it arrives a few milliseconds later)
+    # (the last poll is sent at the deadline: it arrives a little later, more so on a busy machine)
     assert report.timed_out and report.not_attempted and report.deleted
-    late = [(round(at - started, 3), method) for at, method in call_times if at > started + 1.0 + 0.15]
+    late = [(round(at - started, 3), method) for at, method in call_times if at > started + 1.0 + 0.4]
     assert late == [], late
     assert len(call_times) == calls_when_done and ended - started < 1.0 + FINAL_POLL_BUDGET + 0.5

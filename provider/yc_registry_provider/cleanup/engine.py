@@ -172,7 +172,7 @@ class _AdaptiveLimit:
             while self._active + min(weight, self.limit) > self.limit and not stop.is_set():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    return False
+                    return 0
                 self._cond.wait(0.2 if remaining is None else min(remaining, 0.2))
             if stop.is_set():
                 return 0

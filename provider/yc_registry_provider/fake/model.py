@@ -156,6 +156,7 @@ class Knobs:
     # images whose delete operation ends with error NOT_FOUND (someone else deleted the image meanwhile)
     not_found_operations: set[str] = field(default_factory=set)
     echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
+    hidden_endpoints: set[str] = field(default_factory=set)  # endpoint ids discovery leaves out (e.g. "compute")
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,10 @@ class FakeModel:
         from yc_registry_provider.fake.cloudregistry_model import CloudRegistryModel  # its own module; needs this one
 
         self.cloud_registry = CloudRegistryModel(self)
+        # the workloads keep_in_use reads (containers, instances, instance groups): their own model, no link back
+        from yc_registry_provider.fake.workloads_model import WorkloadsModel
+
+        self.workloads = WorkloadsModel(self.clock)
 
     # ----- ids and seeding ---------------------------------------------------------------------
 

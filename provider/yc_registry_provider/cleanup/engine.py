@@ -520,11 +520,12 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
     return run.execute(selection)
 
 
-def in_use_reader(workloads: Any, rules: CleanupRules) -> InUseReader:
+def in_use_reader(workloads: Any, rules: CleanupRules) -> InUseReader | None:
     """What reads the in-use set of ``rules.keep_in_use`` through ``workloads`` (a WorkloadsClient), each call
-    bounded by the cleanup's timeout when it has one."""
+    bounded by the cleanup's timeout when it has one; None without keep_in_use."""
     keep = rules.keep_in_use
-    assert keep is not None
+    if keep is None:
+        return None
     return lambda: workloads.read(keep, rules.registry_ids, timeout=rules.timeout)
 
 
@@ -598,7 +599,7 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
             from ..backends.workloads import WorkloadsClient  # gRPC only when the caller did not bring one
 
             workloads = stack.enter_context(WorkloadsClient.from_config(on_retry=on_retry))
-        reader = None if rules.keep_in_use is None else in_use_reader(workloads, rules)
+        reader = in_use_reader(workloads, rules)
         if backend is None:
             from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 

@@ -178,4 +178,17 @@ class WorkloadsClient(ServiceClient):
         return found
 
 
-__all__ = ["WorkloadsClient"]
+
+def workloads_for(backend: Any) -> WorkloadsClient:
+    """A WorkloadsClient on the same settings and transport as an image backend (its owner closes the transport),
+    so every front door that has a backend can read workloads without new configuration."""
+    transport = getattr(backend, "transport", None)
+    settings = getattr(backend, "settings", None)
+    if transport is None or settings is None:
+        raise errors.ConfigurationError(
+            f"keep_in_use needs to read workloads, and the backend {type(backend).__name__} has no transport to read "
+            "them with; pass a WorkloadsClient")
+    return WorkloadsClient(settings, transport=transport)
+
+
+__all__ = ["WorkloadsClient", "workloads_for"]

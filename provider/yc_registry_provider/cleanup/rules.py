@@ -170,10 +170,10 @@ class CleanupRules:
     delete_tags_matching: Sequence[str] | None = None
     tag_match_mode: str = "any"
     keep_rules: Sequence[KeepRule | Mapping[str, Any]] | None = None
+    keep_in_use: KeepInUse | Mapping[str, Any] | bool | None = None
     dry_run: bool = False
     concurrency: int | None = None
     timeout: float | None = None
-    keep_in_use: KeepInUse | Mapping[str, Any] | bool | None = None
     max_age: timedelta | None = field(init=False, default=None, compare=False)
     tag_patterns: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False, compare=False)
     delete_patterns: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False, compare=False)

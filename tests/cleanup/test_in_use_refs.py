@@ -38,7 +38,7 @@ def test_an_image_is_in_use_by_digest_or_by_a_tag_it_carries_now() -> None:
     assert not uses(f"cr.yandex/crp1/team/app@{OTHER}", image(("v1",)))
     assert not uses("cr.yandex/crp1/team/app-old:v1", image(("v1",)))  # another repository
     assert not uses("cr.yandex/crp2/team/app:v1", image(("v1",)))  # another registry
-    assert not uses("example.com/cr.yandex/crp1/team/app:v1", image(("v1",)))  # not a Yandex host
+    assert not uses("cr.yandex.example.com/crp1/team/app:v1", image(("v1",)))  # not a Yandex host
 
 
 def test_a_resolved_digest_keeps_the_image_a_moved_tag_no_longer_names() -> None:
@@ -50,3 +50,4 @@ def test_parse_reference_takes_a_whole_reference_only() -> None:
     assert ref is not None and (ref.name, ref.tag, ref.digest) == ("crp1/team/app", "v1", DIGEST)
     assert parse_reference("cr.yandex/app") is None  # no registry id
     assert parse_reference("docker.io/library/nginx:1") is None
+    assert parse_reference("mirror.example.com/cr.yandex/crp1/team/app:v1") is None

@@ -13,7 +13,8 @@ import sys
 import threading
 from types import FrameType
 
-from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
+from yc_registry_provider.fake.builders import (DEMO_TOKEN, add_container_revision, add_images, add_instance,
+                                               add_registry, seed_demo)
 from yc_registry_provider.fake.model import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
@@ -106,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="send x-operation-poll-interval with this many seconds on operation answers")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    parser.add_argument("--container-revision", action="append", default=[], metavar="IMAGE_URL",
+                        help="a Serverless Containers revision in the demo folder runs IMAGE_URL "
+                             "(cr.yandex/<registry>/<repo>:<tag> or @<digest>); repeatable")
+    parser.add_argument("--instance", action="append", default=[], metavar="IMAGE_URL",
+                        help="a Compute instance in the demo folder whose container declaration runs IMAGE_URL; "
+                             "repeatable")
+    parser.add_argument("--deny-source", action="append", default=[],
+                        choices=("serverless-containers", "compute", "instance-groups"),
+                        help="that workload source answers PERMISSION_DENIED; repeatable")
     return parser
 
 
@@ -126,6 +136,12 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     knobs.max_unfinished_operations = args.max_unfinished_operations
     knobs.poll_interval_header = args.poll_interval_header
     knobs.read_only = args.read_only
+    for n, url in enumerate(args.container_revision):
+        add_container_revision(model, url, container=f"container-{n + 1}")
+    for n, url in enumerate(args.instance):
+        add_instance(model, url, name=f"vm-{n + 1}")
+    for source in args.deny_source:
+        model.workloads.deny(source)
     return model
 
 

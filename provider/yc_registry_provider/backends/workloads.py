@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 from yandex.cloud.cloudregistry.v1 import registry_service_pb2 as cloud_registry_service_pb2
@@ -34,6 +35,8 @@ from ..limits import MAX_PAGE_SIZE
 from ._client import ServiceClient
 
 OBSOLETE = container_pb2.Revision.Status.OBSOLETE
+READERS = 8
+"""Calls of one in-use read in flight at once (sources side by side; instances read with view FULL side by side)."""
 
 
 class WorkloadsClient(ServiceClient):
@@ -83,13 +86,14 @@ class WorkloadsClient(ServiceClient):
         deadline = None if timeout is None else time.monotonic() + timeout
         folders = list(keep.folders) or list(dict.fromkeys(
             self.registry_folder(registry_id, deadline=deadline) for registry_id in registry_ids))
-        references: list[LiveReference] = []
-        for folder in folders:
-            for source in keep.sources:
+        jobs = [(folder, source) for folder in folders for source in keep.sources]
+        # the sources are read side by side: a read is as slow as its slowest source, not their sum
+        with ThreadPoolExecutor(max_workers=min(len(jobs), READERS), thread_name_prefix="yc-workloads") as pool:
+            futures = [pool.submit(self._source, source, folder, deadline) for folder, source in jobs]
+            references: list[LiveReference] = []
+            for (folder, source), future in zip(jobs, futures):
                 try:
-                    references.extend(self._source(source, folder, deadline))
-                except errors.WorkloadSourceError:
-                    raise
+                    references.extend(future.result())
                 except errors.RegistryError as exc:
                     role = SOURCE_ROLES[source]
                     raise errors.WorkloadSourceError(
@@ -142,22 +146,32 @@ class WorkloadsClient(ServiceClient):
         return found
 
     def _instances(self, folder: str, deadline: float | None) -> list[LiveReference]:
+        listed = list(self._pages(
+            "instance", "List", "InstanceService.List",
+            lambda token: instance_service_pb2.ListInstancesRequest(folder_id=folder, page_size=MAX_PAGE_SIZE,
+                                                                    page_token=token),
+            "instances", folder, deadline))
+
+        def metadata_of(instance: Any) -> dict[str, str] | None:
+            if instance.metadata:
+                return dict(instance.metadata)
+            try:  # listed in the BASIC view: read it with its metadata
+                full, _ = self.transport.call(
+                    "instance", "Get", instance_service_pb2.GetInstanceRequest(
+                        instance_id=instance.id, view=instance_service_pb2.InstanceView.FULL),
+                    read=True, action="InstanceService.Get", deadline=deadline, scope=f"instance {instance.id}")
+            except errors.NotFoundError:
+                return None  # deleted since the listing: it runs nothing
+            return dict(full.metadata)
+
+        if not listed:
+            return []
+        with ThreadPoolExecutor(max_workers=min(len(listed), READERS), thread_name_prefix="yc-instances") as pool:
+            metadatas = list(pool.map(metadata_of, listed))
         found: list[LiveReference] = []
-        for instance in list(self._pages(
-                "instance", "List", "InstanceService.List",
-                lambda token: instance_service_pb2.ListInstancesRequest(folder_id=folder, page_size=MAX_PAGE_SIZE,
-                                                                        page_token=token),
-                "instances", folder, deadline)):
-            metadata = dict(instance.metadata)
-            if not metadata:  # listed in the BASIC view: read it with its metadata
-                try:
-                    full, _ = self.transport.call(
-                        "instance", "Get", instance_service_pb2.GetInstanceRequest(
-                            instance_id=instance.id, view=instance_service_pb2.InstanceView.FULL),
-                        read=True, action="InstanceService.Get", deadline=deadline, scope=f"instance {instance.id}")
-                except errors.NotFoundError:
-                    continue  # deleted since the listing: it runs nothing
-                metadata = dict(full.metadata)
+        for instance, metadata in zip(listed, metadatas):
+            if metadata is None:
+                continue
             workload = Workload("instance", instance.id, instance.name, folder)
             found.extend(LiveReference(ref, workload) for key in METADATA_KEYS
                          for ref in references_in(metadata.get(key, "")))

@@ -12,7 +12,7 @@ import pytest
 PROVIDER = Path(__file__).resolve().parents[1] / "provider" / "yc_registry_provider"
 PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backend", "backends",
         "backends.base", "backends.cloud_registry_mapping", "migration", "cleanup.rules",
-        "lifecycle.values"]
+        "lifecycle.values", "in_use", "cleanup.freshness"]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -281,3 +281,15 @@ def test_cleanup_images_dry_run_names_the_in_use_images_in_the_plan(served: Any)
                        in_use_reader(workloads, CleanupRules(repository_name=REPO, keep_last=1, keep_in_use=True)),
                        now=NOW) == report.in_use
     assert len(model.images) == 3
+
+
+def test_a_scope_that_is_gone_reads_no_workload(served: Any) -> None:
+    # given keep_in_use over a repository that no longer holds anything (its registry's folder cannot be told)
+    model, _ = registry_with()
+    registry, workloads = served(model)
+    # when the cleanup runs, then it deletes nothing and reads no workload (no folder lookup that could fail)
+    report = clean(registry, workloads, keep_last=1, keep_in_use=True)
+    assert report.selected_count == 0 and model.calls["ContainerService.List"] == 0
+    assert plan_in_use(registry, CleanupRules(repository_name=REPO, keep_last=1, keep_in_use=True),
+                       in_use_reader(workloads, CleanupRules(repository_name=REPO, keep_last=1, keep_in_use=True)),
+                       now=NOW) == {}

@@ -73,20 +73,16 @@ def check_kept_on_destroy(fake: FakeProcess, tmp_path: Path, env: dict[str, str]
     assert not project.resources(CLEANUP)
 
 
-def test_an_image_a_container_revision_runs_survives_destroy_and_the_output_says_why(
-        cli_env: dict[str, str], started: list[FakeProcess], tmp_path: Path) -> None:
-    fake = FakeProcess("--seed", "demo", "--operation-duration", "0.1",
-                       "--container-revision", f"cr.yandex/{REPOSITORY}:v1.0.0")
+@pytest.mark.parametrize("option, reference, workload", [
+    ("--container-revision", f"cr.yandex/{REPOSITORY}:v1.0.0", "serverless-container container-1"),
+    ("--instance", f"registry.yandexcloud.net/{REPOSITORY}@{OLDEST_DIGEST}", "instance vm-1"),
+], ids=["container-revision-by-tag", "compute-instance-by-digest"])
+def test_an_image_a_workload_runs_survives_destroy_and_the_output_says_why(
+        cli_env: dict[str, str], started: list[FakeProcess], tmp_path: Path, option: str, reference: str,
+        workload: str) -> None:
+    fake = FakeProcess("--seed", "demo", "--operation-duration", "0.1", option, reference)
     started.append(fake)
-    check_kept_on_destroy(fake, tmp_path, cli_env, "serverless-container container-1")
-
-
-def test_an_image_a_compute_instance_declares_by_digest_survives_destroy(
-        cli_env: dict[str, str], started: list[FakeProcess], tmp_path: Path) -> None:
-    fake = FakeProcess("--seed", "demo", "--operation-duration", "0.1",
-                       "--instance", f"registry.yandexcloud.net/{REPOSITORY}@{OLDEST_DIGEST}")
-    started.append(fake)
-    check_kept_on_destroy(fake, tmp_path, cli_env, "instance vm-1")
+    check_kept_on_destroy(fake, tmp_path, cli_env, workload)
 
 
 def test_a_source_without_permission_fails_before_any_delete_naming_the_role(

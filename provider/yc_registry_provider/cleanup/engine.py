@@ -515,7 +515,7 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
     run = _Run(backend, rules, _moment(now), progress or log_progress, started, spare, tracker)
     run.progress_every = progress_every
     selection = select(run.list_scope(), rules, run.now)
-    if tracker is not None:  # the plan: read before anything is deleted (fail closed)
+    if tracker is not None and selection.selected:  # the plan: read before anything is deleted (fail closed)
         run.report.in_use = _in_use_plan(tracker.current(since=time.monotonic()), selection)
     return run.execute(selection)
 
@@ -555,6 +555,8 @@ def plan_in_use(backend: ImageBackend, rules: CleanupRules, in_use: InUseReader 
         return {}
     run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
     selection = select(run.list_scope(), rules, run.now)
+    if not selection.selected:  # nothing to keep: no workload is read (a scope that is gone needs no folder)
+        return {}
     return _in_use_plan(tracker.current(since=time.monotonic()), selection)
 
 

@@ -61,14 +61,9 @@ class Instance:
 
 
 @dataclass
-class InstanceGroup:
+class InstanceGroup(Instance):
     """An instance group; ``metadata`` is its instance template's."""
 
-    id: str
-    folder_id: str
-    name: str
-    metadata: dict[str, str]
-    created_at: float
     status: str = "ACTIVE"
 
 

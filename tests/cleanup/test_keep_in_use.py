@@ -293,3 +293,13 @@ def test_a_scope_that_is_gone_reads_no_workload(served: Any) -> None:
     assert plan_in_use(registry, CleanupRules(repository_name=REPO, keep_last=1, keep_in_use=True),
                        in_use_reader(workloads, CleanupRules(repository_name=REPO, keep_last=1, keep_in_use=True)),
                        now=NOW) == {}
+
+
+def test_cleanup_images_reads_workloads_through_the_backends_transport(served: Any) -> None:
+    # given only an image backend (no WorkloadsClient)
+    model, ids = registry_with(("v1",), ("v2",))
+    add_container_revision(model, f"cr.yandex/{REPO}:v1")
+    registry, _ = served(model)
+    # when cleanup_images runs with keep_in_use, then it reads the workloads on the backend's own transport
+    report = cleanup_images(backend=registry, repository_name=REPO, keep_last=1, keep_in_use=True, now=NOW)
+    assert set(report.kept) == {ids[0]} and report.deleted == []

@@ -503,7 +503,7 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
     ``progress_every`` (images) sets how often a progress event is sent: 1 for a progress bar; default about
     every tenth of the selection, at most every 100. ``spare(image_id)`` returning a reason keeps that image
     (listed in ``report.kept``), checked right before each delete. ``in_use`` reads the live workload references
-    (needed when the rules have ``keep_in_use``; see ``backends.workloads.in_use_reader``): it is read once before
+    (needed when the rules have ``keep_in_use``; see :func:`in_use_reader`): it is read once before
     anything is deleted (a WorkloadSourceError then propagates: nothing deleted) and again for each delete."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
@@ -582,8 +582,8 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
 
     The rules are :class:`~yc_registry_provider.cleanup.rules.CleanupRules`' (tag patterns match whole tags:
     ``v1\\..*`` keeps ``v1.0.0``, ``v1`` only ``v1``). Without ``backend`` a RegistryClient is made from the
-    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after; so is a WorkloadsClient for ``keep_in_use``
-    unless ``workloads`` (a WorkloadsClient) is given.
+    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after. ``keep_in_use`` reads workloads through
+    ``workloads`` (a WorkloadsClient), by default one on the backend's settings and transport.
     """
     rules = CleanupRules(repository_name=repository_name, registry_id=registry_id, keep_tags=keep_tags,
                          keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
@@ -597,15 +597,15 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
         told(ProgressEvent("retrying", message))
 
     with contextlib.ExitStack() as stack:
-        if rules.keep_in_use is not None and workloads is None:
-            from ..backends.workloads import WorkloadsClient  # gRPC only when the caller did not bring one
-
-            workloads = stack.enter_context(WorkloadsClient.from_config(on_retry=on_retry))
-        reader = in_use_reader(workloads, rules)
         if backend is None:
             from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
 
             backend = stack.enter_context(backend_from_config(on_retry=on_retry))
+        if rules.keep_in_use is not None and workloads is None:
+            from ..backends.workloads import workloads_for  # the backend's settings and transport
+
+            workloads = workloads_for(backend)
+        reader = in_use_reader(workloads, rules)
         report = run_cleanup(backend, rules, now=now, progress=progress, in_use=reader)
     return report.raise_for_failures() if raise_on_failure else report
 

@@ -303,3 +303,20 @@ def test_cleanup_images_reads_workloads_through_the_backends_transport(served: A
     # when cleanup_images runs with keep_in_use, then it reads the workloads on the backend's own transport
     report = cleanup_images(backend=registry, repository_name=REPO, keep_last=1, keep_in_use=True, now=NOW)
     assert set(report.kept) == {ids[0]} and report.deleted == []
+
+
+@pytest.mark.parametrize("listed_with_metadata, gets", [(False, 2), (True, 0)])
+def test_instances_are_read_with_their_metadata_whichever_view_list_answers(served: Any, listed_with_metadata: bool,
+                                                                           gets: int) -> None:
+    # given two instances, one running v1; InstanceService.List answering without metadata (the documented
+    # default view) or with it
+    model, ids = registry_with(("v1",), ("v2",))
+    add_instance(model, f"cr.yandex/{REPO}:v1", name="runs-v1")
+    add_instance(model, "cr.yandex/crpelsewhere/other:v9", name="other")
+    model.workloads.knobs.list_instance_metadata = listed_with_metadata
+    registry, workloads = served(model)
+    # when the cleanup runs
+    report = clean(registry, workloads, keep_last=1, keep_in_use={"sources": ["compute"]})
+    # then v1 is kept either way; instances listed without metadata are each read with view FULL
+    assert set(report.kept) == {ids[0]}
+    assert model.calls["InstanceService.Get"] == gets * model.calls["InstanceService.List"]

@@ -69,9 +69,12 @@ class InstanceGroup(Instance):
 
 @dataclass
 class WorkloadKnobs:
-    """``denied``: sources that answer PERMISSION_DENIED (serverless-containers, compute, instance-groups)."""
+    """``denied``: sources that answer PERMISSION_DENIED (serverless-containers, compute, instance-groups);
+    ``list_instance_metadata``: InstanceService.List answers with metadata (the documented default view leaves it
+    out; a real List that includes it is a plausible answer too)."""
 
     denied: set[str] = field(default_factory=set)
+    list_instance_metadata: bool = False
 
 
 class WorkloadsModel:

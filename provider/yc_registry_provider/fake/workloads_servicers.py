@@ -133,7 +133,8 @@ class InstanceServicer(instance_service_pb2_grpc.InstanceServiceServicer):
     def List(self, request: Any, context: grpc.ServicerContext) -> instance_service_pb2.ListInstancesResponse:
         items, token = wm.page(self.model.workloads.list_instances(request.folder_id), request.page_size,
                                request.page_token)
-        return instance_service_pb2.ListInstancesResponse(instances=[instance_to_proto(i, False) for i in items],
+        full = self.model.workloads.knobs.list_instance_metadata
+        return instance_service_pb2.ListInstancesResponse(instances=[instance_to_proto(i, full) for i in items],
                                                           next_page_token=token)
 
     @_guarded("InstanceService.Get")

@@ -11,16 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-
-
-class FakeError(Exception):
-    """A rule of the workload services was broken; ``code`` is a gRPC status code NAME (the servicers abort with
-    it). Its own class: this model imports nothing from the registry models."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+from yc_registry_provider.fake.common import FakeError
 
 SOURCE_ROLES = {"serverless-containers": "serverless.containers.viewer", "compute": "compute.viewer",
                 "instance-groups": "compute.viewer"}
@@ -219,5 +210,5 @@ def page(items: list, page_size: int, page_token: str) -> tuple[list, str]:
     return chunk, str(offset + size) if offset + size < len(items) else ""
 
 
-__all__ = ["Container", "FakeError", "Instance", "InstanceGroup", "Revision", "SOURCE_ROLES", "WorkloadKnobs", "WorkloadsModel",
+__all__ = ["Container", "Instance", "InstanceGroup", "Revision", "SOURCE_ROLES", "WorkloadKnobs", "WorkloadsModel",
            "page"]

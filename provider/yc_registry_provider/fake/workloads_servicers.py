@@ -19,7 +19,8 @@ from yandex.cloud.compute.v1.instancegroup import (instance_group_pb2, instance_
 from yandex.cloud.serverless.containers.v1 import container_pb2, container_service_pb2, container_service_pb2_grpc
 
 from yc_registry_provider.fake import workloads_model as wm
-from yc_registry_provider.fake.model import FakeError, FakeModel
+from yc_registry_provider.fake.cloud import FakeModel
+from yc_registry_provider.fake.common import FakeError
 
 _R = TypeVar("_R")
 
@@ -31,7 +32,7 @@ def _timestamp(seconds: float) -> timestamp_pb2.Timestamp:
 
 
 def _guarded(method: str) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
-    """Count, authenticate, apply ``failing_calls``; FakeError of either model -> a gRPC status."""
+    """Count, authenticate, apply ``failing_calls``; FakeError -> a gRPC status."""
 
     def decorate(handler: Callable[..., _R]) -> Callable[..., _R]:
         @functools.wraps(handler)
@@ -45,8 +46,6 @@ def _guarded(method: str) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
                 return handler(self, request, context)
             except FakeError as error:
                 context.abort(getattr(grpc.StatusCode, error.code), model.error_details(error, authorization))
-            except wm.FakeError as error:
-                context.abort(getattr(grpc.StatusCode, error.code), error.message)
             raise AssertionError("unreachable: abort raises")
 
         return wrapper
@@ -76,7 +75,7 @@ def _status_filter(text: str) -> str | None:
     field, _, value = text.partition("=")
     value = value.strip().strip('"')
     if field.strip() != "status" or value not in container_pb2.Revision.Status.keys():
-        raise wm.FakeError("INVALID_ARGUMENT", f'filter: only status="ACTIVE|OBSOLETE|CREATING" is faked, got {text!r}')
+        raise FakeError("INVALID_ARGUMENT", f'filter: only status="ACTIVE|OBSOLETE|CREATING" is faked, got {text!r}')
     return value
 
 
@@ -94,7 +93,7 @@ class ContainerServicer(container_service_pb2_grpc.ContainerServiceServicer):
     def Get(self, request: Any, context: grpc.ServicerContext) -> container_pb2.Container:
         container = self.workloads.containers.get(request.container_id)
         if container is None:
-            raise wm.FakeError("NOT_FOUND", f"container {request.container_id} not found")
+            raise FakeError("NOT_FOUND", f"container {request.container_id} not found")
         self.workloads.check_access("serverless-containers", container.folder_id)
         return container_to_proto(container)
 

@@ -117,3 +117,19 @@ def test_seed_images_pushes_n_untagged_images_into_one_repository() -> None:
     assert sorted(i.registry_id for i in demo.images.values() if i.repository == "bulk") == [first.id] * 2
     assert len(demo.images) == len(seed_demo(FakeModel()).images) + 2
     assert parse_args([]).seed_images == 0
+
+
+def test_workload_options_seed_revisions_instances_and_denied_sources() -> None:
+    # given a container revision and an instance on the command line, and compute denied
+    model = build_model(parse_args(["--container-revision", "cr.yandex/crpr0000000000000001/app:latest",
+                                    "--instance", "registry.yandexcloud.net/crpr0000000000000001/worker:v1.0.0",
+                                    "--deny-source", "compute"]))
+    # then the revision runs the digest latest names now, the instance declares its image, compute is denied
+    (revision,) = model.workloads.revisions.values()
+    (latest,) = [i for i in model.images.values() if i.name == "crpr0000000000000001/app" and "latest" in i.tags]
+    assert revision.image_digest == latest.digest and revision.status == "ACTIVE"
+    (instance,) = model.workloads.instances.values()
+    assert "registry.yandexcloud.net/crpr0000000000000001/worker:v1.0.0" in \
+        instance.metadata["docker-container-declaration"]
+    assert model.workloads.knobs.denied == {"compute"}
+    assert "revision" in describe(model) and "PERMISSION_DENIED for: compute" in describe(model)

@@ -158,6 +158,16 @@ def describe(model: FakeModel) -> str:
         for repo, images in repos.items():
             lines.append(f"  repository {registry.id}/{repo}")
             lines.extend(f"    {entry}" for entry in images)
+    workloads = model.workloads
+    for revision in workloads.revisions.values():
+        container = workloads.containers[revision.container_id]
+        lines.append(f"serverless container {container.name} ({container.id}, folder {container.folder_id}) "
+                     f"revision {revision.id} {revision.status}: {revision.image_url}")
+    for instance in workloads.instances.values():
+        lines.append(f"instance {instance.name} ({instance.id}, folder {instance.folder_id}): "
+                     f"{', '.join(sorted(instance.metadata))}")
+    if workloads.knobs.denied:
+        lines.append(f"PERMISSION_DENIED for: {', '.join(sorted(workloads.knobs.denied))}")
     return "\n".join(lines) if lines else "(no registries: --seed empty)"
 
 

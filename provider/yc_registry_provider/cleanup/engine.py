@@ -378,15 +378,15 @@ class _Run:
 
     def _recheck(self, image: ImageInfo) -> str | None:
         """Re-read the image and say why it is protected now (None: it may go); raises _InUse when a workload runs
-        it, by an in-use set read no earlier than this re-read."""
-        began = time.monotonic()
+        it, by an in-use set whose read began after this re-read had its answer."""
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
         except TransientError as exc:  # the client's budget is spent: the engine does not retry it again
             raise _ReadGaveUp(exc) from exc
+        read = time.monotonic()
         reason = is_protected(fresh, self.rules, self.now, listed=image)
         if reason is None and self.in_use is not None:
-            used = self.in_use.current(since=began).reason(fresh)
+            used = self.in_use.current(since=read).reason(fresh)
             if used:
                 raise _InUse(used)
         return reason

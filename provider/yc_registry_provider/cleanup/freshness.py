@@ -1,8 +1,8 @@
 """The in-use set, fresh at the moment of delete: never older than the re-read of the image it is checked against.
 
 The engine re-reads each image right before its Delete (``engine._recheck``); ``InUseTracker.current(since=...)``
-gives an in-use set whose read *started* at or after that re-read, so a revision deployed (or a tag pushed) before
-the image was re-read is seen. One read serves every worker waiting for one at least as recent (single flight):
+gives an in-use set whose read *started* after that re-read had its answer, so the in-use set is never older than
+the image: a revision deployed (or a tag pushed) before the image was re-read is seen. One read serves every worker waiting for one at least as recent (single flight):
 with N deletes in flight the workloads are read about once per wave, not once per image.
 """
 

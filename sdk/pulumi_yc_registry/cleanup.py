@@ -36,6 +36,12 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     ``delete_tags_matching`` (whole-tag regexes) with ``tag_match_mode`` ``"any"`` (default) or ``"all"`` makes a
     tagged image a candidate only when any / all of its tags match (untagged images are not filtered by it, as in
     gcr-cleaner). ``recursive=True`` with ``repository_name`` cleans that repository and every one under it.
+    ``keep_in_use`` keeps every image a live workload runs (``True``: Serverless Containers revisions, Compute
+    instances' and instance groups' container declarations in the registry's folder; or ``{"sources": [...],
+    "folders": [...]}``): named by digest or by a tag it carries when it would be deleted, through ``cr.yandex`` or
+    ``registry.yandexcloud.net``. ``kept_in_use`` shows which candidates a workload runs now. A source the account
+    cannot read (``serverless.containers.viewer``, ``compute.viewer``) stops the cleanup before anything is deleted;
+    leave that source out of ``sources`` to clean without it.
     With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
     ``concurrency`` (1 to 50, default 10) bounds deletes in flight; ``timeout`` (seconds) bounds the whole run.
 
@@ -64,6 +70,8 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     recursive: pulumi.Output[Optional[bool]]
     candidate_count: pulumi.Output[int]
     candidate_ids: pulumi.Output[list]
+    keep_in_use: pulumi.Output[Optional[Any]]
+    kept_in_use: pulumi.Output[dict]
 
     def __init__(self, resource_name: str, *, repository_name: pulumi.Input[Optional[str]] = None,
                  registry_id: pulumi.Input[Optional[str]] = None, recursive: pulumi.Input[bool] = False,
@@ -74,6 +82,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                  delete_tags_matching: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
                  tag_match_mode: pulumi.Input[str] = "any",
                  keep_rules: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]] = None,
+                 keep_in_use: pulumi.Input[Optional[Any]] = None,
                  dry_run: pulumi.Input[bool] = False, concurrency: pulumi.Input[Optional[int]] = None,
                  timeout: pulumi.Input[Optional[float]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -83,7 +92,8 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                      keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
                      delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
                      keep_tag_prefixes=_listed(keep_tag_prefixes), delete_tags_matching=_listed(delete_tags_matching),
-                     tag_match_mode=tag_match_mode, keep_rules=_listed(keep_rules), recursive=recursive)
+                     tag_match_mode=tag_match_mode, keep_rules=_listed(keep_rules), recursive=recursive,
+                     keep_in_use=keep_in_use)
         with pickler_restored():
             super().__init__(ImageCleanupProvider(), resource_name, props, opts)
         # The engine returns every number as a float: give programs ints.

@@ -85,6 +85,7 @@ def report_text(report: CleanupReport) -> str:
     lines = [report.summary()]
     lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.skipped.items()]
+    lines += [f"  kept     {image_id}: {why}" for image_id, why in report.kept.items()]
     lines += [f"  not attempted {image_id}" for image_id in report.not_attempted]
     return "\n".join(lines)
 

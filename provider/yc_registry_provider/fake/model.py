@@ -119,6 +119,7 @@ class Knobs:
     # images whose delete operation ends with error NOT_FOUND (someone else deleted the image meanwhile)
     not_found_operations: set[str] = field(default_factory=set)
     echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
+    hidden_endpoints: set[str] = field(default_factory=set)  # endpoint ids discovery leaves out (e.g. "compute")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 from ..backends.base import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
-from ..cleanup.engine import PREVIEW_IDS
+from ..cleanup.engine import PREVIEW_IDS, in_use_reader, plan_in_use
 from ..errors import InvalidArgumentError, NotFoundError
 from ..validation import whole_number
 from .image import held_reason
@@ -35,15 +35,17 @@ from .values import unknown as _unknown
 
 SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id", "recursive")
 RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all",
-                                "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules")
+                                "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules",
+                                "keep_in_use")
 BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout")
 INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
-RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids")
+RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids", "kept_in_use")
 OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
 DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_tags": [], "keep_last": 0,
                             "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
                             "concurrency": None, "timeout": None, "recursive": False, "keep_tag_prefixes": [],
-                            "delete_tags_matching": [], "tag_match_mode": "any", "keep_rules": []}
+                            "delete_tags_matching": [], "tag_match_mode": "any", "keep_rules": [],
+                            "keep_in_use": None}
 _INTS = ("keep_last", "concurrency")
 _LISTS = ("keep_tags", "keep_tag_prefixes", "delete_tags_matching", "keep_rules")
 # Stand-ins for values not known yet (preview): each passes its own validation and counts as a rule when one.
@@ -51,7 +53,7 @@ _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry
                                  "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
                                  "dry_run": False, "concurrency": 1, "timeout": 1.0, "recursive": False,
                                  "keep_tag_prefixes": ["x"], "delete_tags_matching": ["x"], "tag_match_mode": "any",
-                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}]}
+                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}], "keep_in_use": True}
 
 
 def _number(name: str, value: Any) -> Any:
@@ -151,13 +153,33 @@ def resource_id(inputs: Mapping[str, Any]) -> str:
     return f"cleanup-{given.get('repository_name') or given.get('registry_id')}"
 
 
-def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str]) -> dict[str, Any]:
-    """Every input field (absent ones None) plus what a cleanup would delete now."""
+def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str],
+                kept_in_use: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every input field (absent ones None) plus what a cleanup would delete now; ``kept_in_use``: the candidates
+    a workload runs now (image id -> the workloads), which a cleanup keeps (keep_in_use)."""
     given = normalize_inputs(inputs)
     outs: dict[str, Any] = {name: given.get(name) for name in INPUT_FIELDS}
     outs["candidate_count"] = count
     outs["candidate_ids"] = list(ids)
+    outs["kept_in_use"] = dict(kept_in_use or {})
     return outs
+
+
+def in_use_now(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, str]:
+    """The candidates a workload runs now (id -> the workloads), read with the backend's transport; {} without
+    keep_in_use. A source that cannot be read raises WorkloadSourceError (the preview fails, naming the role)."""
+    rules = rules_from(inputs)
+    if rules.keep_in_use is None:
+        return {}
+    return plan_in_use(backend, rules, _reader(backend, rules), now=now)
+
+
+def _reader(backend: ImageBackend, rules: CleanupRules) -> Any:
+    if rules.keep_in_use is None:
+        return None
+    from ..backends.workloads import workloads_for  # gRPC only when a workload must be read
+
+    return in_use_reader(workloads_for(backend), rules)
 
 
 def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None,
@@ -169,14 +191,15 @@ def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime |
 def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:
     """(id, outputs): nothing changes in the cloud; the outputs show the current candidates."""
     count, ids = candidates(backend, inputs, now)
-    return resource_id(inputs), outputs_for(inputs, count, ids)
+    return resource_id(inputs), outputs_for(inputs, count, ids, in_use_now(backend, inputs, now))
 
 
 def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
          now: datetime | None = None) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Refresh: (id, outputs, inputs) with the candidates recomputed; the resource always stays in state."""
     count, ids = candidates(backend, props, now)
-    return resource_id_ or resource_id(props), outputs_for(props, count, ids), normalize_inputs(props)
+    return (resource_id_ or resource_id(props), outputs_for(props, count, ids, in_use_now(backend, props, now)),
+            normalize_inputs(props))
 
 
 def _registry_of(props: Mapping[str, Any]) -> Any:
@@ -201,7 +224,7 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
 def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """In-place update (rules changed): nothing changes in the cloud; candidates recomputed under the new rules."""
     count, ids = candidates(backend, new_inputs, now)
-    return outputs_for(new_inputs, count, ids)
+    return outputs_for(new_inputs, count, ids, in_use_now(backend, new_inputs, now))
 
 
 def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: ProgressCallback | None = None,
@@ -210,14 +233,18 @@ def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: Progres
 
     With ``dry_run`` nothing is deleted and the report says what would have gone. What was deleted stays
     deleted when it fails: the resource stays in state and the next delete continues from what is left.
-    Images an Image of this deployment holds are kept (``report.kept``).
+    Images an Image of this deployment holds are kept (``report.kept``), and with ``keep_in_use`` the images a
+    workload runs at the moment of their delete (a source that cannot be read: WorkloadSourceError, nothing deleted).
     """
-    report = run_cleanup(backend, rules_from(props), now=now, progress=progress, spare=held_reason)
+    rules = rules_from(props)
+    report = run_cleanup(backend, rules, now=now, progress=progress, spare=held_reason,
+                         in_use=_reader(backend, rules))
     return report.raise_for_failures()
 
 
 __all__ = sorted([
     "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
-    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "create", "delete", "diff", "normalize_inputs",
+    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "create", "delete", "diff", "in_use_now",
+    "normalize_inputs",
     "nothing_selected", "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
 ])

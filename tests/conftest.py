@@ -18,6 +18,16 @@ from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noq
 from harness.plugin import env_without_yc  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def fresh_service_knowledge() -> Iterator[None]:
+    """Each test starts as a fresh provider process would: nothing learnt about which service answers."""
+    from yc_registry_provider.backends.service import forget_learnt
+
+    forget_learnt()
+    yield
+    forget_learnt()
+
+
 @pytest.fixture
 def fake_cloud() -> Iterator[FakeCloud]:
     """A fresh fake cloud per test."""

@@ -5,6 +5,7 @@ Tree::
     RegistryError                      base of everything this package raises
     +-- InvalidArgumentError           bad input, caught before any call (or INVALID_ARGUMENT from the API)
     +-- ConfigurationError             credentials/endpoint settings that cannot work (plaintext to a remote host...)
+    |   +-- ServiceNotListedError      endpoint discovery does not list the service (``service`` names it)
     +-- SelectionError                 a lookup that did not resolve to exactly one image
     |   +-- NoMatchError               nothing matched
     |   +-- AmbiguousMatchError        several matched (their ids are named)
@@ -61,6 +62,14 @@ class InvalidArgumentError(RegistryError, ValueError):
 
 class ConfigurationError(RegistryError):
     """Settings (endpoint, credentials) that cannot work; says which setting to change."""
+
+
+class ServiceNotListedError(ConfigurationError):
+    """Endpoint discovery lists no address for ``service`` (e.g. ``container-registry`` after its shutdown)."""
+
+    def __init__(self, message: str, *, service: str) -> None:
+        self.service = service
+        super().__init__(message)
 
 
 class SelectionError(RegistryError):
@@ -214,6 +223,6 @@ __all__ = sorted([
     "AmbiguousMatchError", "ApiError", "CleanupFailedError", "ConfigurationError", "DeadlineExceededError", "FailedPreconditionError", "InvalidArgumentError",
     "MigrationError", "MigrationFailedError", "MigrationIncompleteError", "MigrationTimeoutError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
-    "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
+    "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError", "ServiceNotListedError",
     "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",
 ])

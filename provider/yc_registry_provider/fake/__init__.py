@@ -12,6 +12,7 @@ from yc_registry_provider.fake.builders import (
     add_image,
     add_images,
     add_registry,
+    copy_to_cloud_registry,
     push_cloud_image,
     seed_demo,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "add_image",
     "add_images",
     "add_registry",
+    "copy_to_cloud_registry",
     "push_cloud_image",
     "seed_demo",
 ]

@@ -12,9 +12,10 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Callable
 
-from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
-from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, copy_to_cloud_registry, seed_demo
+from yc_registry_provider.fake.model import MISSING_ANSWERS, SHUTDOWN_ANSWERS, FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
 
@@ -106,7 +107,32 @@ def build_parser() -> argparse.ArgumentParser:
                         help="send x-operation-poll-interval with this many seconds on operation answers")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    parser.add_argument("--migrated", action="store_true",
+                        help="every Container Registry registry is also ACTIVE in Cloud Registry under the same id, "
+                             "with the same images (what a finished folder migration leaves)")
+    parser.add_argument("--container-registry-shutdown", type=_answer(SHUTDOWN_ANSWERS), default=None,
+                        metavar="ANSWER",
+                        help="Container Registry is shut down: every ImageService / RegistryService call answers "
+                             f"ANSWER, one of {_choices(SHUTDOWN_ANSWERS)} (absent: not in endpoint discovery, "
+                             "and UNIMPLEMENTED 'Method not found!' if called anyway)")
+    parser.add_argument("--cloud-registry-missing", type=_answer(MISSING_ANSWERS), default=None, metavar="ANSWER",
+                        help="serve Container Registry only: every Cloud Registry call answers ANSWER, one of "
+                             f"{_choices(MISSING_ANSWERS)}")
     return parser
+
+
+def _choices(answers: tuple[str, ...]) -> str:
+    return ", ".join(a.lower().replace("_", "-") for a in answers)
+
+
+def _answer(answers: tuple[str, ...]) -> Callable[[str], str]:
+    """An answer given as unimplemented / not-found / ... (any case, - or _), as the knob's value."""
+    def parse(text: str) -> str:
+        value = text.strip().upper().replace("-", "_")
+        if value not in answers:
+            raise argparse.ArgumentTypeError(f"must be one of {_choices(answers)} (got {text!r})")
+        return value
+    return parse
 
 
 def build_model(args: argparse.Namespace) -> FakeModel:
@@ -117,8 +143,12 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     if args.seed_images:
         registry = next(iter(model.registries.values()), None) or add_registry(model)
         add_images(model, registry.id, BULK_REPOSITORY, args.seed_images)
+    if args.migrated:
+        copy_to_cloud_registry(model)
     model.accept_iam_token(DEMO_TOKEN)
     knobs = model.knobs
+    knobs.container_registry_shutdown = args.container_registry_shutdown
+    knobs.cloud_registry_missing = args.cloud_registry_missing
     knobs.latency = args.latency
     knobs.operation_duration = args.operation_duration
     knobs.early_not_found_polls = args.early_not_found_polls

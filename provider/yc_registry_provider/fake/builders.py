@@ -154,3 +154,26 @@ def push_cloud_image(model: FakeModel, registry_id: str, repository: str, tags: 
     model.cloud_registry.push_image(registry_id, repository, list(tags), digest, config=(_sha(f"config:{digest}"), 1_500),
                                     layers=[(_sha(f"layer:{digest}"), 10_000_000)], created_at=created_at.timestamp())
     return digest
+
+
+def copy_to_cloud_registry(model: FakeModel, registry_id: str | None = None, *,
+                           skip_digests: Iterable[str] = ()) -> list[str]:
+    """What a finished migration leaves: each Container Registry registry (or the one given) ACTIVE in Cloud Registry
+    under the same id, every image there as artifacts with the same digest and tags (except ``skip_digests``: images
+    the migration left behind). Container Registry keeps its copies. Returns the registry ids."""
+    skipped = set(skip_digests)
+    with model._lock:
+        registries = [r for r in model.registries.values() if registry_id in (None, r.id)]
+        images = list(model.images.values())
+    for registry in registries:
+        cloud = model.cloud_registry.put_registry(registry.id, registry.folder_id, registry.name)
+        cloud.migrated = True
+        for image in images:
+            if image.registry_id == registry.id and image.digest not in skipped:
+                model.cloud_registry.push_image(
+                    registry.id, image.repository, list(image.tags), image.digest,
+                    config=(image.config.digest, image.config.size),
+                    layers=[(layer.digest, layer.size) for layer in image.layers],
+                    created_at=image.created_at.timestamp())
+    return [r.id for r in registries]
+

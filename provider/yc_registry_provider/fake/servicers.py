@@ -203,7 +203,8 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
         self.address = address
 
     def _endpoints(self) -> list[api_endpoint_pb2.ApiEndpoint]:
-        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS]
+        absent = self.model.absent_services()
+        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS if eid not in absent]
 
     @_guarded("ApiEndpointService.List", auth=False)
     def List(
@@ -218,7 +219,8 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
         for endpoint in self._endpoints():
             if endpoint.id == request.api_endpoint_id:
                 return endpoint
-        raise FakeError("NOT_FOUND", f"api_endpoint_id: {request.api_endpoint_id!r} is not one of {', '.join(ENDPOINT_IDS)}")
+        listed = ", ".join(e.id for e in self._endpoints())
+        raise FakeError("NOT_FOUND", f"api_endpoint_id: {request.api_endpoint_id!r} is not one of {listed}")
 
 
 class IamTokenServicer(iam_token_service_pb2_grpc.IamTokenServiceServicer):

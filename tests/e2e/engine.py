@@ -73,7 +73,7 @@ class FakeProcess:
         return {"YC_ENDPOINT": self.address, "YC_PLAINTEXT": "1", "YC_TOKEN": DEMO_TOKEN}
 
     def client(self) -> Any:
-        from yc_registry_provider.client import RegistryClient
+        from yc_registry_provider.backends.container_registry import RegistryClient
 
         return RegistryClient(resolve_settings({}, {}, self.env))
 

@@ -15,7 +15,8 @@ from types import FrameType
 from typing import Callable
 
 from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, copy_to_cloud_registry, seed_demo
-from yc_registry_provider.fake.model import MISSING_ANSWERS, SHUTDOWN_ANSWERS, FakeModel
+from yc_registry_provider.fake.cloud import FakeModel
+from yc_registry_provider.fake.model import MISSING_ANSWERS, SHUTDOWN_ANSWERS
 from yc_registry_provider.fake.server import FakeServer
 
 

@@ -29,7 +29,7 @@ from pulumi.provider.experimental.provider import (CheckFailure, CheckRequest, C
                                                    UpdateResponse)
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
-from ..backend import ImageBackend
+from ..backends.base import ImageBackend
 from ..cleanup import ProgressEvent
 from ..backends.service import open_backend, served_note
 from ..config import resolve_settings

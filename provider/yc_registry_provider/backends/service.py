@@ -74,6 +74,11 @@ class _Learnt:
     gone: dict[str, str] = field(default_factory=dict)
     in_cloud: set[str] = field(default_factory=set)
     served: set[str] = field(default_factory=set)
+    placing: dict[str, threading.Lock] = field(default_factory=dict)  # registry id -> held while it is being placed
+
+    def placing_lock(self, registry_id: str) -> threading.Lock:
+        with _learnt_lock:
+            return self.placing.setdefault(registry_id, threading.Lock())
 
 
 _learnt: dict[str, _Learnt] = {}
@@ -189,6 +194,10 @@ class AutoBackend:
     def in_cloud_registry(self, registry_id: str) -> bool:
         """Whether Cloud Registry serves this registry id (ACTIVE there): at most one call per registry per process
         once it is there, one per backend while it is not; none when Cloud Registry is missing at this endpoint."""
+        with self._learnt.placing_lock(registry_id):  # concurrent resource operations place a registry once
+            return self._place(registry_id)
+
+    def _place(self, registry_id: str) -> bool:
         with _learnt_lock:
             if registry_id in self._learnt.in_cloud:
                 return True

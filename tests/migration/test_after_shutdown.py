@@ -238,3 +238,22 @@ def test_the_served_note_comes_once_per_process_naming_the_service_and_why() -> 
         assert served_note() is None
     finally:
         world.stop()
+
+
+def test_a_cleanup_spares_the_successor_of_an_image_an_image_of_the_deployment_still_adopts() -> None:
+    # given an Image adopted before the shutdown (its state still holds the Container Registry id), then the shutdown
+    world = given_world("container-registry-gone-not-found")
+    try:
+        outs = adopted_before_the_shutdown(world)
+        world.shut_down()
+        # when `up` keeps the Image (a diff without replace) and destroys an ImageCleanup deleting every image
+        image_rules.settle_diff(image_rules.diff(outs, dict(outs["adopted_by"])), False, outs)  # type: ignore[arg-type]
+        with AutoBackend(world.settings()) as backend:
+            report = cleanup_rules.delete(backend, {"repository_name": world.repository, "delete_all": True})
+        # then the adopted image's successor is kept, naming why, and the other two go
+        assert set(report.kept) == {world.successor_id("v1")}
+        left = {a.manifest_digest for a in world.model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"}
+        assert left == {world.images["v1"].digest}
+    finally:
+        image_rules.begin_deployment()
+        world.stop()

@@ -51,9 +51,13 @@ def begin_deployment() -> None:
         _held.clear()
 
 
-def hold(image_id: str) -> None:
+def hold(image_id: str, props: Mapping[str, Any] | None = None) -> None:
+    """Hold an image by id and, when ``props`` record them, by ``<registry_id>@<digest>``: the same image under
+    its successor's id after a migration is held too."""
     with _held_lock:
         _held.add(image_id)
+        if props and props.get("registry_id") and props.get("digest"):
+            _held.add(f"{props['registry_id']}@{props['digest']}")
 
 
 def is_held(image_id: str) -> bool:
@@ -142,7 +146,7 @@ def adopt(backend: ImageBackend, inputs: Mapping[str, Any]) -> dict[str, Any]:
     sel = selector(normalize_inputs(inputs))
     image = find_image(backend, image_id=sel.get("image_id"), repository_name=sel.get("repository_name"),
                        tag=sel.get("tag"), digest=sel.get("digest"))
-    hold(image.id)
+    hold(image.id, image.to_dict())
     return outputs_for(image, inputs)
 
 
@@ -262,14 +266,14 @@ def settle_diff(plan: DiffPlan, same_image: bool, old_props: Mapping[str, Any]) 
     if plan.replaces and same_image:
         plan = DiffPlan(changed=plan.changed, replaces=[])
     if not plan.replaces and _given(old_props.get("image_id")):
-        hold(str(old_props["image_id"]))
+        hold(str(old_props["image_id"]), old_props)
     return plan
 
 
 def update(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> dict[str, Any]:
     """In-place update: keep every output of the adopted image, take the new inputs and selector."""
     if _given(old_props.get("image_id")):
-        hold(str(old_props["image_id"]))
+        hold(str(old_props["image_id"]), old_props)
     outs = {name: old_props.get(name) for name in OUTPUT_FIELDS}
     given = normalize_inputs(new_inputs)
     outs["repository_name"] = given.get("repository_name")

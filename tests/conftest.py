@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noqa: E402
 from harness.plugin import env_without_yc  # noqa: E402
+from harness.worlds import WORLDS, World, given_world  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +27,16 @@ def fresh_service_knowledge() -> Iterator[None]:
     forget_learnt()
     yield
     forget_learnt()
+
+
+@pytest.fixture(params=WORLDS)
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """Each world around 2026-12-14 in turn (harness/worlds.py), in its "before" state, on a fake of its own."""
+    built = given_world(request.param)
+    try:
+        yield built
+    finally:
+        built.stop()
 
 
 @pytest.fixture

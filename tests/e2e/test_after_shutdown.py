@@ -6,25 +6,15 @@ program. One fake (in this process, so its call counters can be read) and one st
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine import Project, program_project
-from harness.worlds import CONTAINER_ONLY, WORLDS, World, given_world
+from harness.worlds import CONTAINER_ONLY, World
 
 IMAGE_TYPE = "pulumi-python:dynamic/yc-registry:Image"
-
-
-@pytest.fixture(params=WORLDS)
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    built = given_world(request.param)
-    try:
-        yield built
-    finally:
-        built.stop()
 
 
 def stack_of_two_images(tmp_path: Path, env: dict[str, str], world: World) -> Project:

@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from harness.worlds import BOTH, CONTAINER_ONLY, GONE, WORLDS, World, given_world
+from harness.worlds import BOTH, CONTAINER_ONLY, GONE, World, given_world
 from yc_registry_provider import errors
 from yc_registry_provider.backends.service import AutoBackend, forget_learnt, served_note
 from yc_registry_provider.cli.app import main as yc_registry
 from yc_registry_provider.lifecycle import cleanup as cleanup_rules
 from yc_registry_provider.lifecycle import image as image_rules
 from yc_registry_provider.lookups import find_image
-
-
-@pytest.fixture(params=WORLDS)
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    built = given_world(request.param)
-    try:
-        yield built
-    finally:
-        built.stop()
 
 
 def new_process() -> None:

@@ -3,25 +3,15 @@ plugin process per world configured through Configure, each counting its calls t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from plugin_support import FakeEngine, NativePlugin, plugin_env, secret
 
-from harness.worlds import CONTAINER_ONLY, WORLDS, World, given_world
+from harness.worlds import CONTAINER_ONLY, World
 from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN
 
 GET_IMAGES = "yc-registry:index:getImages"
 GET_IMAGE = "yc-registry:index:getImage"
-
-
-@pytest.fixture(params=WORLDS)
-def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    built = given_world(request.param)
-    try:
-        yield built
-    finally:
-        built.stop()
 
 
 def plugin_for(world: World, fake_engine: FakeEngine) -> NativePlugin:

@@ -88,6 +88,10 @@ class CloudRegistryClient(ServiceClient):
 
     service = CLOUD_REGISTRY
 
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._known: dict[str, ImageInfo] = {}  # images this client has just read: a delete needs no Get first
+
     # -- registries -------------------------------------------------------------------------------
     def registry_status(self, registry_id: str, *, deadline: float | None = None) -> str | None:
         """The registry's status (ACTIVE, CREATING, ...) in Cloud Registry, or None when it has no such registry."""
@@ -141,7 +145,9 @@ class CloudRegistryClient(ServiceClient):
                 continue
             versions.append(_version(artifact))
             manifests.setdefault(artifact.id, artifact.content.docker)
-        return [_image(group, manifests.get(group.artifacts[0].id)) for group in mapping.group_images(versions)]
+        images = [_image(group, manifests.get(group.artifacts[0].id)) for group in mapping.group_images(versions)]
+        self._known.update((image.id, image) for image in images)
+        return images
 
     def digests(self, registry_id: str, *, timeout: float | None = None) -> set[str]:
         """Every manifest digest present in a registry: digest-based, independent of the path layout."""
@@ -258,10 +264,12 @@ class CloudRegistryClient(ServiceClient):
         limit = validation.check_timeout(timeout, "timeout") if timeout is not None else DEFAULT_DELETE_TIMEOUT
         deadline = time.monotonic() + limit
         history = self.settings.delete_with_history if with_history is None else bool(with_history)
-        try:
-            image = self.get_image(image_id, timeout=limit)
-        except errors.NotFoundError:
-            return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        image = self._known.get(image_id)  # read by this client just now (located, listed): its artifacts are
+        if image is None:                   # listed afresh below, so a version pushed since is deleted too
+            try:
+                image = self.get_image(image_id, timeout=limit)
+            except errors.NotFoundError:
+                return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
         artifacts = [a for a in self._artifacts(registry_id=image.registry_id, deadline=deadline)
                      if mapping.has_digest(a.content.docker.manifest_digest, image.digest)
                      and mapping.repository_of(a.path) == image.repository]

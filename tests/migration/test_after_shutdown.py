@@ -247,3 +247,19 @@ def test_a_cleanup_spares_the_successor_of_an_image_an_image_of_the_deployment_s
     finally:
         image_rules.begin_deployment()
         world.stop()
+
+
+def test_verify_migration_after_the_shutdown_says_there_is_no_inventory_left() -> None:
+    from yc_registry_provider.backends.service import MigrationBackend
+    from yc_registry_provider.lifecycle import migration as migration_rules
+
+    world = given_world("container-registry-gone-unimplemented")
+    try:
+        world.shut_down()
+        with MigrationBackend(world.settings()) as backend:
+            with pytest.raises(errors.FailedPreconditionError,
+                               match=f"cannot verify the migration of registry {world.cloud.registry_id}: Container "
+                                     "Registry, the inventory to compare with, answered UNIMPLEMENTED"):
+                migration_rules.verify(backend, registry_id=world.cloud.registry_id)
+    finally:
+        world.stop()

@@ -541,8 +541,23 @@ class MigrationBackend:
         return self.cloud.registry_ids(folder_id, active_only=False)
 
     def inventory(self, *, folder_id: str | None = None, registry_id: str | None = None) -> Iterator[ImageInfo]:
-        """Every Container Registry image of the scope (ImageService.List)."""
-        return self.container.list_images(folder_id=folder_id, registry_id=registry_id)
+        """Every Container Registry image of the scope (ImageService.List); once Container Registry is gone there is
+        no inventory to verify against, and the error says so."""
+        images = self.container.list_images(folder_id=folder_id, registry_id=registry_id)
+        scope = f"registry {registry_id}" if registry_id else f"folder {folder_id}"
+
+        def listed() -> Iterator[ImageInfo]:
+            try:
+                yield from images
+            except (errors.ApiError, errors.TransientError, errors.ServiceNotListedError) as exc:
+                answer = gone_answer(exc)
+                if answer not in ("UNIMPLEMENTED", ABSENT, "NOT_FOUND", "PERMISSION_DENIED", "UNAVAILABLE"):
+                    raise
+                raise errors.FailedPreconditionError(
+                    f"cannot verify the migration of {scope}: Container Registry, the inventory to compare with, "
+                    f"answered {answer} (it shut down on 2026-12-14); what Cloud Registry holds is all there is "
+                    f"now: {exc}", code="FAILED_PRECONDITION") from None
+        return listed()
 
     def cloud_digests(self, registry_id: str) -> set[str] | None:
         """The manifest digests of the Cloud Registry registry with this id; None when it is not there."""

@@ -1,7 +1,7 @@
 """After 2026-12-14, over real sockets against the fake: every world (both services; Container Registry only;
 Container Registry gone with each answer) x lookups, an Image adopted before the shutdown, an ImageCleanup's destroy
 and the ``yc-registry`` command; each cell counts its calls to the dead service. The real-CLI cells are in
-tests/e2e/test_after_shutdown.py, the plugin's invokes in tests/plugin/test_after_shutdown_invokes.py."""
+tests/e2e/test_after_shutdown_cli.py, the plugin's invokes in tests/plugin/test_after_shutdown_invokes.py."""
 
 from __future__ import annotations
 

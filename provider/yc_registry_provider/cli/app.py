@@ -19,6 +19,7 @@ from ..cleanup import CleanupRules, run_cleanup, select
 from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
 from ..errors import InvalidArgumentError, RegistryError
 from ..models import ImageInfo
+from ..version import distribution_version
 from . import render
 from .progress import ProgressBar, ProgressLines
 
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (argparse, like the fake's command line)."""
     parser = argparse.ArgumentParser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
                                                             "images.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {distribution_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}")
 
     images = commands.add_parser("images", help="image inventory")

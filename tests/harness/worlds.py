@@ -5,6 +5,8 @@ with each answer it might give. Builders for the matrix tests (in-process and th
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -122,4 +124,14 @@ def given_world(name: str) -> World:
     return world
 
 
-__all__ = ["AFTER_SHUTDOWN", "BOTH", "CONTAINER_ONLY", "GONE", "WORLDS", "World", "given_world"]
+@contextmanager
+def running_world(name: str) -> Iterator[World]:
+    """``given_world(name)``, stopped afterwards."""
+    world = given_world(name)
+    try:
+        yield world
+    finally:
+        world.stop()
+
+
+__all__ = ["AFTER_SHUTDOWN", "BOTH", "CONTAINER_ONLY", "GONE", "WORLDS", "World", "given_world", "running_world"]

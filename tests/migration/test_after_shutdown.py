@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from harness.worlds import BOTH, CONTAINER_ONLY, GONE, World, given_world
+from harness.worlds import BOTH, CONTAINER_ONLY, GONE, World, running_world
 from yc_registry_provider import errors
 from yc_registry_provider.backends.service import AutoBackend, forget_learnt, served_note
 from yc_registry_provider.cli.app import main as yc_registry
@@ -57,16 +57,13 @@ def test_lookups_by_tag_digest_and_id_are_served_by_the_live_service(world: Worl
 @pytest.mark.parametrize("name", list(GONE))
 def test_a_container_registry_id_after_the_shutdown_is_asked_once_and_named(name: str) -> None:
     # given Container Registry gone: an id only it knew cannot be placed (only registry ids and digests persist)
-    world = given_world(name)
-    try:
+    with running_world(name) as world:
         world.shut_down()
         with AutoBackend(world.settings()) as backend:
             # when looked up by that id, then no image matches, and Container Registry was asked at most once
             with pytest.raises(errors.NoMatchError, match=world.images["v1"].id):
                 find_image(backend, image_id=world.images["v1"].id)
         assert world.dead_calls() <= 1
-    finally:
-        world.stop()
 
 
 def test_an_image_adopted_before_the_shutdown_refreshes_onto_its_successor_and_destroy_deletes_it(world: World) -> None:
@@ -142,8 +139,7 @@ def test_the_yc_registry_command_lists_and_cleans_up(world: World, monkeypatch: 
 # -- the table, one row at a time ---------------------------------------------------------------------------------
 def test_unavailable_container_registry_is_asked_once_without_retries_when_cloud_registry_can_answer() -> None:
     # given Container Registry answering UNAVAILABLE after the shutdown, and an id Cloud Registry does not have
-    world = given_world("container-registry-gone-unavailable")
-    try:
+    with running_world("container-registry-gone-unavailable") as world:
         world.shut_down()
         with AutoBackend(world.settings()) as backend:
             with pytest.raises(errors.NotFoundError):
@@ -152,14 +148,11 @@ def test_unavailable_container_registry_is_asked_once_without_retries_when_cloud
                 backend.get_image("crpnosuchimage2")
         # then Container Registry got one call in all (a probe, learnt as gone), never ten retries
         assert world.model.calls["ImageService.Get"] == 1
-    finally:
-        world.stop()
 
 
 def test_a_registry_is_placed_with_one_call_per_process() -> None:
     # given a migrated registry and Container Registry gone
-    world = given_world("container-registry-gone-unimplemented")
-    try:
+    with running_world("container-registry-gone-unimplemented") as world:
         world.shut_down()
         # when three backends (three resource operations of one deployment) look in it
         for _ in range(3):
@@ -167,41 +160,32 @@ def test_a_registry_is_placed_with_one_call_per_process() -> None:
                 find_image(backend, repository_name=world.repository, tag="v1")
         # then Cloud Registry was asked about the registry once
         assert world.model.calls["CloudRegistry.RegistryService.Get"] == 1
-    finally:
-        world.stop()
 
 
 def test_a_registry_neither_service_knows_fails_naming_it() -> None:
-    world = given_world("container-registry-gone-unimplemented")
-    try:
+    with running_world("container-registry-gone-unimplemented") as world:
         world.shut_down()
         with AutoBackend(world.settings()) as backend:
             with pytest.raises(errors.NotFoundError, match="registry crpnowhere is in neither service.*UNIMPLEMENTED"):
                 find_image(backend, repository_name="crpnowhere/app", tag="v1")
-    finally:
-        world.stop()
 
 
 def test_an_endpoint_without_cloud_registry_in_discovery_is_served_by_container_registry() -> None:
     import dataclasses
 
-    world = given_world(CONTAINER_ONLY)
-    try:
+    with running_world(CONTAINER_ONLY) as world:
         world.model.knobs.cloud_registry_missing = "ABSENT"
         settings = dataclasses.replace(world.settings(), endpoint_explicit=False)
         with AutoBackend(settings) as backend:
             found = find_image(backend, repository_name=world.repository, tag="v1")
         assert found.service == "container-registry" and world.dead_calls() == 0
-    finally:
-        world.stop()
 
 
 @pytest.mark.parametrize(("today", "first"), [("2026-12-13", "ImageService.Get"),
                                                ("2026-12-14", "CloudRegistry.ArtifactService.Get")])
 def test_from_the_shutdown_date_an_id_is_asked_of_cloud_registry_first(today: str, first: str) -> None:
     # given both services, the folder migrated, and the clock set to a day
-    world = given_world(BOTH)
-    try:
+    with running_world(BOTH) as world:
         world.shut_down()
         order: list[str] = []
         begin = world.model.begin_call
@@ -211,13 +195,10 @@ def test_from_the_shutdown_date_an_id_is_asked_of_cloud_registry_first(today: st
         # then the first image call went to the service the calendar says
         assert found.service == "cloud-registry"
         assert [m for m in order if m in ("ImageService.Get", "CloudRegistry.ArtifactService.Get")][0] == first
-    finally:
-        world.stop()
 
 
 def test_the_served_note_comes_once_per_process_naming_the_service_and_why() -> None:
-    world = given_world("container-registry-gone-permission-denied")
-    try:
+    with running_world("container-registry-gone-permission-denied") as world:
         world.shut_down()
         outs = {"repository_name": world.repository, "tag": "v1"}
         for _ in range(2):
@@ -226,14 +207,11 @@ def test_the_served_note_comes_once_per_process_naming_the_service_and_why() -> 
         note = served_note()
         assert note is not None and "Cloud Registry served this stack" in note
         assert served_note() is None
-    finally:
-        world.stop()
 
 
 def test_a_cleanup_spares_the_successor_of_an_image_an_image_of_the_deployment_still_adopts() -> None:
     # given an Image adopted before the shutdown (its state still holds the Container Registry id), then the shutdown
-    world = given_world("container-registry-gone-not-found")
-    try:
+    with running_world("container-registry-gone-not-found") as world:
         outs = adopted_before_the_shutdown(world)
         world.shut_down()
         # when `up` keeps the Image (a diff without replace) and destroys an ImageCleanup deleting every image
@@ -244,22 +222,16 @@ def test_a_cleanup_spares_the_successor_of_an_image_an_image_of_the_deployment_s
         assert set(report.kept) == {world.successor_id("v1")}
         left = {a.manifest_digest for a in world.model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"}
         assert left == {world.images["v1"].digest}
-    finally:
-        image_rules.begin_deployment()
-        world.stop()
 
 
 def test_verify_migration_after_the_shutdown_says_there_is_no_inventory_left() -> None:
     from yc_registry_provider.backends.service import MigrationBackend
     from yc_registry_provider.lifecycle import migration as migration_rules
 
-    world = given_world("container-registry-gone-unimplemented")
-    try:
+    with running_world("container-registry-gone-unimplemented") as world:
         world.shut_down()
         with MigrationBackend(world.settings()) as backend:
             with pytest.raises(errors.FailedPreconditionError,
                                match=f"cannot verify the migration of registry {world.cloud.registry_id}: Container "
                                      "Registry, the inventory to compare with, answered UNIMPLEMENTED"):
                 migration_rules.verify(backend, registry_id=world.cloud.registry_id)
-    finally:
-        world.stop()

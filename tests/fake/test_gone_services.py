@@ -60,11 +60,10 @@ def test_an_endpoint_without_cloud_registry_answers_unimplemented_and_counts_the
 
 
 def test_the_command_line_sets_the_gone_services_and_refuses_other_answers(capsys: pytest.CaptureFixture[str]) -> None:
-    model = build_model(parse_args(["--migrated", "--container-registry-shutdown", "permission-denied",
+    model = build_model(parse_args(["--container-registry-shutdown", "permission-denied",
                                     "--cloud-registry-missing", "Absent"]))
     assert model.knobs.container_registry_shutdown == "PERMISSION_DENIED"
     assert model.knobs.cloud_registry_missing == "ABSENT"
-    assert set(model.cloud_registry.registries) == set(model.registries)  # --migrated: the same ids, ACTIVE
     with pytest.raises(SystemExit) as exited:
         parse_args(["--cloud-registry-missing", "not-found"])
     assert exited.value.code == 2

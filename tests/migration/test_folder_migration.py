@@ -142,3 +142,27 @@ def test_done_needs_every_criterion_even_when_counters_disagree() -> None:
     assert not board.complete and board.failed
     assert Dashboard("f", "COMPLETED", whole, whole, whole).complete
     assert not Dashboard("f", "COMPLETED", whole, Counters(total=3, completed=2), whole).complete
+
+
+def failing_start(cloud: FakeCloud) -> str:
+    """Given: StartFolder's Operation spans the migration and ends with an error naming no tag (code 13,
+    "failed for 1 tag(s)"), while the dashboard's top_failed_tags names app:latest. Returns that tag's name."""
+    knobs = cloud.model.cloud_registry.knobs
+    knobs.start_operation_spans_migration = True
+    knobs.failing_tags[f"{cloud.registry_id}/app:latest"] = ("BLOB_UNKNOWN", "layer sha256:ab missing")
+    return f"{cloud.registry_id}/app:latest (BLOB_UNKNOWN: layer sha256:ab missing)"
+
+
+def test_a_start_operation_ending_with_an_error_names_the_failed_tags_from_the_dashboard(folder: FakeCloud) -> None:
+    named = failing_start(folder)
+    # when the migration is started and its StartFolder Operation ends with an error
+    with pytest.raises(MigrationFailedError) as failed:
+        run(folder)
+    # then the failure names the tag (repository:tag, code, message) and the operation's own error
+    assert failed.value.failed_tags == [named] and failed.value.folder_id == DEMO_FOLDER_ID
+    text = str(failed.value)
+    assert named in text and "failed for 1 tag(s)" in text and "start the migration again" in text
+    assert folder.model.calls[START] == 1
+    # and get_folder_migration reads the same failed tag
+    with backend(folder) as b:
+        assert rules.folder_migration(b, DEMO_FOLDER_ID)["failed_tags"] == [named]

@@ -93,7 +93,8 @@ def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin, cloud: FakeC
     assert failures == []
     assert inputs == {"repository_name": repo, "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
                       "delete_all": False, "dry_run": False, "timeout": 60, "tag_match_mode": "any",
-                      "recursive": False, "__provider": news["__provider"]}
+                      "recursive": False, "run_on_remove": False, "candidate_ids": [],
+                      "__provider": news["__provider"]}
 
 
 @pytest.mark.parametrize("kwargs, field", [

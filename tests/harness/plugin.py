@@ -140,12 +140,12 @@ class PluginProcess:
         self._last_configure = request
         return self.stub.Configure(request, timeout=self.timeout)
 
-    def new_deployment(self, command: str | None = None) -> None:
+    def new_deployment(self, command: str | None = "same") -> None:
         """A fresh process, configured as before: the engine starts one per deployment (`pulumi destroy` after
         `pulumi up`). A deployment keeps the images its resources adopt or keep, so a delete of one of them in the
         same deployment keeps it (a rename); tests that adopt and then destroy call this in between."""
         self.close()
-        if command is not None:
+        if command != "same":  # the Pulumi command its parent shows (None: no `pulumi` parent)
             self.command = command
         self._start(self._argv, self._env, self.timeout, self._name)
         if self._last_configure is not None:

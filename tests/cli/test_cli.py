@@ -222,3 +222,33 @@ def test_list_writes_each_page_before_asking_for_the_next(server: FakeServer, mo
     assert header.startswith("id,name") and first.startswith("crpi")
     assert calls_when_first_row_came <= 2 < model.calls["ImageService.List"] == 5
     assert len(rest.splitlines()) == 4
+
+
+def test_an_image_skipped_because_a_protecting_tag_arrived_is_not_counted_as_gone(server: FakeServer,
+                                                                                   model: FakeModel) -> None:
+    # given a cleanup keeping release-* tags, and a push of release-9 onto the oldest image between the listing
+    # and its re-read (issue 15, item 9)
+    oldest = sorted(model.images.values(), key=lambda image: image.created_at)[0]
+    assert oldest.name == APP
+    model.knobs.tags_pushed_on_get = {oldest.id: "release-9"}
+    # when the cleanup runs with --yes
+    done = yc(server, "cleanup", "--repository", APP, "--keep-tags", "release-.*", "--keep-last", "1", "--yes")
+    # then the image is still there, the report names it as kept and why, and the exit status says not all went
+    assert oldest.id in model.images
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"kept     {oldest.id}: now protected: tag 'release-9'" in done.stdout
+    assert "3 of 4 selected" not in done.stderr and "1 of 4 selected images are still there" in done.stderr
+    # and the plan came first, then every image deleted with its tags
+    assert done.stdout.index("Plan for repository") < done.stdout.index("Cleanup of repository")
+    for image in [i for i in model.deleted_image_ids]:
+        assert f"  deleted  {image} (" in done.stdout
+
+
+def test_delete_tags_matching_takes_tagged_images_only(server: FakeServer, model: FakeModel) -> None:
+    # given app with two untagged images / when the tag filter is the only rule
+    untagged = sorted(image.id for image in model.images.values() if image.name == APP and not image.tags)
+    done = yc(server, "cleanup", "--repository", APP, "--delete-tags-matching", "v1\\.0\\..*", "--yes")
+    # then only the v1.0.0 image went; the untagged images stay
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(image_id in model.images for image_id in untagged) and len(model.deleted_image_ids) == 1
+    assert "untagged, and delete_tags_matching selects tagged images only" in done.stdout

@@ -64,7 +64,8 @@ def _rules(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--untagged-only", action="store_true", help="keep every tagged image")
     group.add_argument("--delete-tags-matching", action="append", metavar="REGEX",
                        help="delete a tagged image only when its tags match REGEX (whole tag; see "
-                            "--tag-match-mode); untagged images are not filtered; repeatable")
+                            "--tag-match-mode); selects tagged images only (untagged ones are kept: "
+                            "--untagged-only cleans them); repeatable")
     group.add_argument("--tag-match-mode", choices=TAG_MATCH_MODES, default="any",
                        help="any: one matching tag is enough (default); all: every tag must match")
     group.add_argument("--recursive", action="store_true",
@@ -169,28 +170,33 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         where = rules.listing  # a scope that does not exist fails here, as ImageCleanup's check does
         client.check_scope(repository_name=where["repository_name"],
                            registry_id=None if where["repository_name"] else where["registry_id"])
+        listed = list(client.list_images(repository_name=where["repository_name"],
+                                         registry_id=where["registry_id"], page_size=1000, timeout=rules.timeout))
+        selection = select(listed, rules)
+        by_id = {image.id: image for image in listed}
         if not args.yes:
-            listed = list(client.list_images(repository_name=where["repository_name"],
-                                             registry_id=where["registry_id"], page_size=1000,
-                                             timeout=rules.timeout))
-            selection = select(listed, rules)
-            by_id = {image.id: image for image in listed}
             out.write((render.plan_json if args.format == "json" else render.plan_text)(
                 rules.scope, selection, by_id) + "\n")
             for note in whole_tag_notes(rules, listed):
                 err.write(f"{PROG}: note: {note}\n")
             return EXIT_OK
         stream = out if args.format == "text" else err
+        # the plan first, even with --yes: a CI log shows what goes before it goes; nothing outside it is deleted
+        stream.write(render.plan_text(rules.scope, selection, by_id, dry_run=False) + "\n")
+        stream.flush()
         terminal = stream.isatty()
         progress: Callable[..., None] = ProgressBar(stream) if terminal else ProgressLines(stream)
-        report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None)
+        report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None,
+                             plan=selection.selected_ids, plan_hint="not in the plan printed above; run again")
     out.write((render.report_json if args.format == "json" else render.report_text)(report) + "\n")
     if report.selected_count == 0 and report.protected_count == 0:
         err.write(f"{PROG}: no images in {rules.scope}\n")
-    gone = report.ok and not report.skipped
+    gone = report.ok and not report.skipped and not report.kept  # a spared or skipped image did not go
     if not gone:
-        err.write(f"{PROG}: {len(report.failed) + len(report.not_attempted) + len(report.skipped)} of "
-                  f"{report.selected_count} selected images are still there\n")
+        left = len(report.failed) + len(report.not_attempted) + len(report.skipped) + len(report.kept)
+        err.write(f"{PROG}: {left} of {report.selected_count} selected images are still there"
+                  + (f", and {len(report.not_in_plan)} more the rules select now" if report.not_in_plan else "")
+                  + "\n")
     return EXIT_OK if gone else EXIT_INCOMPLETE
 
 

@@ -57,8 +57,8 @@ def stream_images(images: Iterable[ImageInfo], fmt: str, out: TextIO) -> int:
     return count
 
 
-def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> str:
-    """The dry run: every image that would be deleted, every image kept and why."""
+def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo], dry_run: bool = True) -> str:
+    """The plan: every image that would be deleted, every image kept and why (printed before ``--yes`` deletes)."""
     total = len(selection.selected) + len(selection.protected)
     lines = [f"Plan for {scope}: delete {len(selection.selected)} of {total} images, keep "
              f"{len(selection.protected)}"]
@@ -68,7 +68,8 @@ def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> 
     for image_id, reason in selection.protected.items():
         image = by_id[image_id]
         lines.append(f"  keep    {image.id}  {image.name}  tags={','.join(image.tags) or '-'}  because {reason}")
-    lines.append("Dry run: nothing was deleted; run again with --yes to delete.")
+    lines.append("Dry run: nothing was deleted; run again with --yes to delete." if dry_run else
+                 "Deleting the images marked delete (each re-read first; none outside this plan).")
     return "\n".join(lines)
 
 
@@ -81,11 +82,14 @@ def plan_json(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> 
 
 
 def report_text(report: CleanupReport) -> str:
-    """The summary, then one line per image that did not go."""
+    """The summary, one line per image deleted (id, tags), then one line per image that did not go."""
     lines = [report.summary()]
+    lines += [f"  deleted  {report.describe(image_id)}" for image_id in report.deleted]
     lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.skipped.items()]
+    lines += [f"  spared   {image_id}: {why}" for image_id, why in report.kept.items()]
     lines += [f"  not attempted {image_id}" for image_id in report.not_attempted]
+    lines += [f"  not in the plan {report.describe(image_id)}" for image_id in report.not_in_plan]
     return "\n".join(lines)
 
 

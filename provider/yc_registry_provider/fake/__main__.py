@@ -11,6 +11,7 @@ import math
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "is then 127.0.0.1, since plaintext is allowed only to loopback)")
     parser.add_argument("--port", type=port_number, default=0,
                         help="plaintext port; 0 picks a free one; a port already taken is refused")
+    parser.add_argument("--env-file", metavar="PATH", default=None,
+                        help="also write `export YC_ENDPOINT=... YC_PLAINTEXT=1 YC_TOKEN=...` to PATH once it "
+                             "listens, for a shell to source (`. PATH`); removed when the fake stops")
     parser.add_argument("--tls", action="store_true",
                         help="also serve TLS on a second free port, with a fresh self-signed certificate "
                              "(for the official SDK, which sends credentials only over TLS)")
@@ -167,8 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     print(hint)
     print(describe(server.model))
     sys.stdout.flush()
-    while not stop.wait(0.5):
-        pass
+    env_file = Path(args.env_file) if args.env_file else None
+    if env_file is not None:  # written last: once it exists, the fake answers
+        env_file.write_text(f"export YC_ENDPOINT={server.address} YC_PLAINTEXT=1 YC_TOKEN={DEMO_TOKEN}\n",
+                            encoding="utf-8")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if env_file is not None:
+            env_file.unlink(missing_ok=True)
     server.stop(grace=1.0)
     return 0
 

@@ -56,7 +56,7 @@ def test_the_walkthrough_runs_as_written(cli_env: dict[str, str], policy_venv: P
     # when the README's block runs in bash, stopping at the first failing command
     script = root / "walkthrough.sh"
     script.write_text("set -euo pipefail\n" + block("walkthrough"), encoding="utf-8")
-    done = subprocess.run(["bash", str(script)], cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(["bash", str(script)], cwd=root, env=env, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     # then every command succeeded: up adopted the image, destroy deleted it
     assert done.returncode == 0, output[-5000:]

@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -137,11 +138,11 @@ def test_a_failed_delete_exits_non_zero_naming_it(server: FakeServer, model: Fak
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--keep-rule", "(=2"], "keep_rules[0].tag_pattern"),
-    (["--keep-rule", "v.*=0"], "keep_rules[0].keep_last"),
-    (["--older-than", "30"], "older_than"),
-    (["--delete-tags-matching", "x", "--untagged-only"], "delete_tags_matching"),
-    ([], "delete_all"),
+    (["--keep-rule", "(=2"], "--keep-rule #1 (PATTERN of PATTERN=N)"),
+    (["--keep-rule", "v.*=0"], "--keep-rule #1 (N of PATTERN=N)"),
+    (["--older-than", "30"], "--older-than"),
+    (["--delete-tags-matching", "x", "--untagged-only"], "--delete-tags-matching"),
+    ([], "--delete-all"),
 ])
 def test_a_bad_rule_is_one_line_exit_2_and_nothing_is_sent(server: FakeServer, model: FakeModel, args: list[str],
                                                             field: str) -> None:
@@ -175,7 +176,7 @@ def test_an_unknown_registry_is_an_error_naming_it(server: FakeServer, model: Fa
         assert cleaned.returncode == 1 and "registry crpnosuchregistry does not exist" in cleaned.stderr
     assert model.calls["ImageService.Delete"] == 0
     bad = yc(server, "images", "list", "--registry", "x" * 51)
-    assert bad.returncode == 2 and "invalid registry_id" in bad.stderr
+    assert bad.returncode == 2 and "invalid --registry" in bad.stderr
 
 
 def test_a_terminal_sees_a_progress_bar(server: FakeServer, model: FakeModel) -> None:
@@ -252,3 +253,55 @@ def test_delete_tags_matching_takes_tagged_images_only(server: FakeServer, model
     assert done.returncode == 0, done.stdout + done.stderr
     assert all(image_id in model.images for image_id in untagged) and len(model.deleted_image_ids) == 1
     assert "untagged, and delete_tags_matching selects tagged images only" in done.stdout
+
+
+# --- the command speaks its own language (issue 16, item 6) ----------------------------------------------
+
+def test_a_rule_error_names_the_flag_not_the_field(server: FakeServer) -> None:
+    done = yc(server, "cleanup", "--repository", APP)
+    assert done.returncode == 2
+    assert "--delete-all" in done.stderr and "delete_all" not in done.stderr and "--keep-tags" in done.stderr
+    bad = yc(server, "cleanup", "--repository", APP, "--keep-rule", "v.*=2", "--keep-rule", "(=1")
+    assert "--keep-rule #2 (PATTERN of PATTERN=N)" in bad.stderr and "keep_rules[" not in bad.stderr
+
+
+def test_a_usage_error_is_one_line_and_a_hint(server: FakeServer) -> None:
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "many")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--help" in done.stderr, done.stderr
+
+
+def test_a_refused_loopback_endpoint_fails_at_once_naming_it(server: FakeServer) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = env_for(server)
+    env["YC_ENDPOINT"] = f"127.0.0.1:{port}"
+    started = time.monotonic()
+    done = subprocess.run([script(), "images", "list", "--repository", APP], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 1 and time.monotonic() - started < 10
+    assert f"127.0.0.1:{port}" in done.stderr and "is the fake running? check YC_ENDPOINT" in done.stderr
+
+
+def test_an_unknown_folder_is_an_error(server: FakeServer) -> None:
+    done = yc(server, "images", "list", "--folder", "b1g-no-such-folder")
+    assert done.returncode == 1 and "folder b1g-no-such-folder" in done.stderr and "--folder" in done.stderr
+
+
+def test_head_ends_quietly(server: FakeServer, model: FakeModel) -> None:
+    for n in range(300):
+        add_image(model, REGISTRY, "bulk", created_at=START + timedelta(minutes=n))
+    done = subprocess.run(f"'{script()}' images list --registry {REGISTRY} --format csv | head -2", shell=True,
+                          capture_output=True, text=True, timeout=60, env=env_for(server))
+    assert len(done.stdout.splitlines()) == 2
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_the_table_aligns_and_csv_has_an_empty_field_for_no_tags(server: FakeServer, model: FakeModel) -> None:
+    table = yc(server, "images", "list", "--registry", REGISTRY).stdout.splitlines()
+    starts = {line.index("sha256:") for line in table[1:]}
+    assert len(starts) == 1 and table[0].index("DIGEST") in starts
+    rows = list(csv.DictReader(io.StringIO(yc(server, "images", "list", "--registry", REGISTRY, "--format",
+                                              "csv").stdout)))
+    assert "" in {row["tags"] for row in rows} and "-" not in {row["tags"] for row in rows}

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import socket
 import sys
 import traceback
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, NoReturn, Sequence, TextIO
 
 from ..cleanup import CleanupRules, run_cleanup, select
 from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
@@ -24,6 +26,61 @@ from .progress import ProgressBar, ProgressLines
 
 PROG = "yc-registry"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The rules' field names (what CleanupRules and the config say) -> this command's words.
+FLAGS = {"repository_name": "--repository", "registry_id": "--registry", "folder_id": "--folder",
+         "keep_tags": "--keep-tags", "keep_tag_prefixes": "--keep-tag-prefixes", "keep_last": "--keep-last",
+         "keep_rules": "--keep-rule", "older_than": "--older-than", "untagged_only": "--untagged-only",
+         "delete_tags_matching": "--delete-tags-matching", "tag_match_mode": "--tag-match-mode",
+         "recursive": "--recursive", "delete_all": "--delete-all", "concurrency": "--concurrency",
+         "timeout": "--timeout", "page_size": "--page-size"}
+CONFIG_WORDS = {"yandex:token": "YC_TOKEN", "yc-registry:token": "YC_TOKEN", "yandex:endpoint": "YC_ENDPOINT",
+                "yandex:plaintext": "YC_PLAINTEXT", "yandex:folderId": "YC_FOLDER_ID",
+                "yandex:serviceAccountKeyFile": "YC_SERVICE_ACCOUNT_KEY_FILE"}
+
+
+def cli_words(message: str) -> str:
+    """A message of the shared rules in this command's language: flags instead of field names (``keep_rules[1]``
+    is the second ``--keep-rule``; ``delete_all=True`` is ``--delete-all``), YC_* instead of Pulumi config."""
+    message = re.sub(r"\bkeep_rules\[(\d+)\](?:\.(\w+))?",
+                     lambda m: f"--keep-rule #{int(m.group(1)) + 1}" + (
+                         f" ({ {'tag_pattern': 'PATTERN', 'keep_last': 'N'}.get(m.group(2), m.group(2))} of "
+                         "PATTERN=N)" if m.group(2) else ""),
+                     message)
+    message = re.sub(r"\b(\w+)\[(\d+)\]", lambda m: f"{FLAGS[m.group(1)]} #{int(m.group(2)) + 1}"
+                     if m.group(1) in FLAGS else m.group(0), message)
+    message = re.sub(r"\b(untagged_only|delete_all|recursive)=True\b", lambda m: FLAGS[m.group(1)], message)
+    for name, flag in FLAGS.items():
+        message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
+    for key, word in CONFIG_WORDS.items():
+        message = message.replace(key, word)
+    return message
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors are one line and a hint, like every other error of this command."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
+def check_reachable(endpoint: str, env_name: str = "YC_ENDPOINT") -> None:
+    """A loopback endpoint that refuses connections fails at once (no retry budget spent on a fake not running)."""
+    from ..config import is_loopback, split_host
+
+    host = split_host(endpoint)
+    if not is_loopback(host):
+        return
+    port = endpoint.rsplit(":", 1)[-1]
+    try:
+        socket.create_connection((host, int(port)), timeout=2.0).close()
+    except (ConnectionRefusedError, ValueError, socket.timeout) as exc:
+        reason = "connection refused" if isinstance(exc, ConnectionRefusedError) else str(exc) or "no answer"
+        raise RegistryConnectionError(f"cannot connect to {endpoint} ({reason}): is the fake running? "
+                                      f"check {env_name}") from None
+
+
+class RegistryConnectionError(OSError):
+    """The endpoint cannot be reached at all."""
 
 
 def keep_rule(text: str) -> dict[str, Any]:
@@ -78,12 +135,14 @@ def _rules(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (argparse, like the fake's command line)."""
-    parser = argparse.ArgumentParser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
+    parser = Parser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
                                                             "images.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}",
+                                     parser_class=Parser)
 
     images = commands.add_parser("images", help="image inventory")
-    images_commands = images.add_subparsers(dest="images_command", required=True, metavar="{list}")
+    images_commands = images.add_subparsers(dest="images_command", required=True, metavar="{list}",
+                                            parser_class=Parser)
     listing = images_commands.add_parser("list", help="list images (id, name, tags, digest, size, created_at, "
                                                       "pull URI), streamed page by page")
     scope = listing.add_mutually_exclusive_group(required=True)
@@ -118,10 +177,14 @@ def _client(args: argparse.Namespace, err: TextIO) -> Any:
         err.write(f"{PROG}: {message}\n")
         err.flush()
 
+    from ..config import resolve_settings
+
     explicit = {"endpoint": args.endpoint, "plaintext": args.plaintext,
                 "service_account_key_file": args.service_account_key_file}
-    return backend_from_config({}, os.environ, on_retry=on_retry,
-                               **{k: v for k, v in explicit.items() if v is not None})
+    given = {k: v for k, v in explicit.items() if v is not None}
+    settings = resolve_settings(given, {}, os.environ)
+    check_reachable(settings.endpoint, "--endpoint" if args.endpoint else "YC_ENDPOINT")
+    return backend_from_config({}, os.environ, on_retry=on_retry, **given)
 
 
 def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -133,10 +196,26 @@ def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if count == 0:
             if args.repository or args.registry:  # a scope that does not exist is an error, as in the provider
                 client.check_scope(repository_name=args.repository, registry_id=args.registry)
+            elif not folder_registries(client, args.folder):
+                err.write(f"{PROG}: error: folder {args.folder} holds no registry these credentials can see: "
+                          "check --folder (or YC_FOLDER_ID)\n")
+                return EXIT_INCOMPLETE
             scope = (f"repository {args.repository}" if args.repository else
                      f"registry {args.registry}" if args.registry else f"folder {args.folder}")
             err.write(f"{PROG}: no images in {scope}\n")
     return EXIT_OK
+
+
+def folder_registries(client: Any, folder_id: str) -> set[str]:
+    """The registry ids a folder holds in either service (what these credentials can see)."""
+    found: set[str] = set()
+    for service in (getattr(client, "container", client), getattr(client, "cloud", None)):
+        if service is not None and hasattr(service, "registry_ids"):
+            try:
+                found |= set(service.registry_ids(folder_id))
+            except RegistryError:
+                pass
+    return found
 
 
 def cleanup_rules(args: argparse.Namespace) -> CleanupRules:
@@ -207,15 +286,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args, out, err))
+    except BrokenPipeError:  # `| head` closed the pipe: end quietly, as other command-line tools do
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_OK
     except KeyboardInterrupt:
         err.write(f"\n{PROG}: interrupted; deletes already sent finish in the cloud, run again to continue\n")
         return EXIT_INTERRUPTED
     except (RegistryError, OSError) as exc:
         if args.debug:
             traceback.print_exc(file=err)
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = cli_words(" ".join(str(exc).split()) or type(exc).__name__)
         err.write(f"{PROG}: error: {message}\n")
         return EXIT_USAGE if isinstance(exc, InvalidArgumentError) else EXIT_INCOMPLETE
 
 
-__all__ = ["build_parser", "cleanup_rules", "keep_rule", "list_images", "main", "run", "whole_tag_notes"]
+__all__ = ["build_parser", "check_reachable", "cleanup_rules", "cli_words", "keep_rule", "list_images", "main", "run",
+           "whole_tag_notes"]

@@ -18,9 +18,9 @@ def row(image: ImageInfo) -> dict[str, Any]:
             "size": int(image.compressed_size), "created_at": image.created_at, "uri": image.uri}
 
 
-def _cells(image: ImageInfo) -> list[str]:
+def _cells(image: ImageInfo, no_tags: str = "-") -> list[str]:
     values = row(image)
-    values["tags"] = ",".join(image.tags) or "-"
+    values["tags"] = ",".join(image.tags) or no_tags
     return [str(values[name]) for name in COLUMNS]
 
 
@@ -39,22 +39,18 @@ def stream_images(images: Iterable[ImageInfo], fmt: str, out: TextIO) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for image in images:
-            writer.writerow(_cells(image))
+            writer.writerow(_cells(image, no_tags=""))  # no tags: an empty field
             count += 1
             out.flush()
         return count
-    widths = [len(name) for name in COLUMNS]
-    header = False
-    for image in images:  # a table: column widths from the first rows, wider cells push the line
-        cells = _cells(image)
-        if not header:
-            widths = [max(w, len(c)) for w, c in zip(widths, cells)]
-            out.write("  ".join(name.upper().ljust(w) for name, w in zip(COLUMNS, widths)).rstrip() + "\n")
-            header = True
-        out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
-        count += 1
+    rows = [_cells(image) for image in images]  # a table aligns: widths from every row (csv and json stream)
+    if rows:
+        widths = [max([len(name)] + [len(cells[n]) for cells in rows]) for n, name in enumerate(COLUMNS)]
+        out.write("  ".join(name.upper().ljust(w) for name, w in zip(COLUMNS, widths)).rstrip() + "\n")
+        for cells in rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
         out.flush()
-    return count
+    return len(rows)
 
 
 def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo], dry_run: bool = True) -> str:

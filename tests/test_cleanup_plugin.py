@@ -307,7 +307,8 @@ def test_read_only_registry_explains_and_deletes_nothing(plugin: DynamicPlugin, 
     # then the Delete RPC fails (the engine keeps the resource in state) with the plain explanation
     details = caught.value.details()
     assert "CleanupFailedError" in details and "read-only since 2026-11-10" in details
-    assert "deleted 0" in details and "run the cleanup again to continue" in details
+    assert "deleted 0" in details and "stopped at the first refusal" in details
+    assert "run the cleanup again" not in details  # advice that cannot help a read-only registry
     assert remaining(cloud, ids) == ids
 
 

@@ -305,3 +305,21 @@ def test_the_table_aligns_and_csv_has_an_empty_field_for_no_tags(server: FakeSer
     rows = list(csv.DictReader(io.StringIO(yc(server, "images", "list", "--registry", REGISTRY, "--format",
                                               "csv").stdout)))
     assert "" in {row["tags"] for row in rows} and "-" not in {row["tags"] for row in rows}
+
+
+def test_a_read_only_registry_is_warned_in_the_plan_and_yes_stops_at_the_first_refusal(server: FakeServer,
+                                                                                         model: FakeModel) -> None:
+    # given Container Registry after 2026-11-10 (read-only)
+    model.knobs.read_only = True
+    # when the plan is asked for / then it warns before anything is tried
+    plan = yc(server, "cleanup", "--repository", APP, "--keep-last", "1")
+    assert plan.returncode == 0 and "read-only since 2026-11-10" in plan.stderr and "--yes stops" in plan.stderr
+    assert model.calls.get("ImageService.Delete", 0) == 0
+    # when it runs with --yes / then one Delete is tried, and one error line says why, without "run again"
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "1", "--concurrency", "1", "--yes")
+    assert done.returncode == 1
+    assert model.calls["ImageService.Delete"] == 1 and not model.deleted_image_ids
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "refused the first delete" in errors[0], done.stderr
+    assert "run the cleanup again" not in done.stdout + done.stderr
+    assert (done.stdout + done.stderr).count("read-only since 2026-11-10") <= 3  # warning, summary, error

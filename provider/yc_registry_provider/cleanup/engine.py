@@ -101,6 +101,11 @@ class CleanupReport:
         image the rules select was in the plan."""
         return not self.failed and not self.not_attempted and not self.not_in_plan
 
+    @property
+    def read_only(self) -> bool:
+        """The run stopped because the registry is read-only (Container Registry since 2026-11-10)."""
+        return self.aborted == SUNSET_EXPLANATION
+
     def describe(self, image_id: str) -> str:
         """``<id> (tags a, b)`` or ``<id> (untagged)``, as the image was last read."""
         tags = self.tags.get(image_id) or []
@@ -123,16 +128,21 @@ class CleanupReport:
                 parts.append("deleted: " + ", ".join(self.describe(image_id) for image_id in self.deleted))
             if self.kept:
                 parts.append(f"kept {len(self.kept)} selected: " + _some(self.kept))
-            if self.failed:
-                parts.append("failed: " + _some(self.failed))
-            if self.not_attempted:
-                why = self.aborted or ("the timeout ran out" if self.timed_out else "the run stopped")
-                parts.append(f"{len(self.not_attempted)} not attempted ({why})")
+            if self.read_only:  # one message: every other delete would be refused the same way
+                parts.append(f"stopped at the first refusal ({next(iter(self.failed), '?')}): {SUNSET_EXPLANATION}")
+                if self.not_attempted:
+                    parts.append(f"{len(self.not_attempted)} not attempted")
+            else:
+                if self.failed:
+                    parts.append("failed: " + _some(self.failed))
+                if self.not_attempted:
+                    why = self.aborted or ("the timeout ran out" if self.timed_out else "the run stopped")
+                    parts.append(f"{len(self.not_attempted)} not attempted ({why})")
             if self.not_in_plan:
                 parts.append(f"kept {len(self.not_in_plan)} the rules select now but not in the last plan "
                              f"({', '.join(self.describe(image_id) for image_id in self.not_in_plan)}): "
                              f"{self.plan_hint}")
-            if not self.ok:
+            if not self.ok and not self.read_only:  # running again cannot help a read-only registry
                 parts.append("what was deleted stays deleted; run the cleanup again to continue")
         return "; ".join(parts) + f" ({self.elapsed:.1f} s)."
 

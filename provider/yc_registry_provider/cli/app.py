@@ -15,11 +15,12 @@ import re
 import socket
 import sys
 import traceback
+from datetime import date, datetime, timezone
 from typing import Any, Callable, NoReturn, Sequence, TextIO
 
 from ..cleanup import CleanupRules, run_cleanup, select
 from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
-from ..errors import InvalidArgumentError, RegistryError
+from ..errors import SUNSET_EXPLANATION, InvalidArgumentError, RegistryError
 from ..models import ImageInfo
 from . import render
 from .progress import ProgressBar, ProgressLines
@@ -228,6 +229,21 @@ def cleanup_rules(args: argparse.Namespace) -> CleanupRules:
         keep_rules=args.keep_rules, dry_run=not args.yes, concurrency=args.concurrency, timeout=args.timeout)
 
 
+READ_ONLY_SINCE = date(2026, 11, 10)
+
+
+def read_only_warning(selection: Any, by_id: dict[str, ImageInfo], today: date | None = None) -> str | None:
+    """A warning when the plan would delete images Container Registry serves after it became read-only."""
+    today = today or datetime.now(timezone.utc).date()
+    served = sorted({by_id[image_id].registry_id for image_id in selection.selected_ids
+                     if getattr(by_id[image_id], "service", "container-registry") == "container-registry"})
+    if not served or today < READ_ONLY_SINCE:
+        return None
+    return (f"registry {', '.join(served)} is served by Container Registry, read-only since 2026-11-10: the cloud "
+            "will most likely refuse these deletes, and --yes stops at the first refusal. Migrate the folder to "
+            "Cloud Registry first (FolderMigration), then clean up there")
+
+
 def whole_tag_notes(rules: CleanupRules, images: Sequence[ImageInfo]) -> list[str]:
     """keep_tags patterns that match no whole tag but the start of some (``v1`` for ``v1.0.0``): say so."""
     tags = {tag for image in images for tag in image.tags}
@@ -253,6 +269,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                          registry_id=where["registry_id"], page_size=1000, timeout=rules.timeout))
         selection = select(listed, rules)
         by_id = {image.id: image for image in listed}
+        warning = read_only_warning(selection, by_id)
+        if warning:  # before anything is tried
+            err.write(f"{PROG}: warning: {warning}\n")
         if not args.yes:
             out.write((render.plan_json if args.format == "json" else render.plan_text)(
                 rules.scope, selection, by_id) + "\n")
@@ -271,6 +290,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if report.selected_count == 0 and report.protected_count == 0:
         err.write(f"{PROG}: no images in {rules.scope}\n")
     gone = report.ok and not report.skipped and not report.kept  # a spared or skipped image did not go
+    if report.read_only:  # one message, no advice that cannot help
+        err.write(f"{PROG}: error: the registry refused the first delete: {SUNSET_EXPLANATION}\n")
+        return EXIT_INCOMPLETE
     if not gone:
         left = len(report.failed) + len(report.not_attempted) + len(report.skipped) + len(report.kept)
         err.write(f"{PROG}: {left} of {report.selected_count} selected images are still there"

@@ -81,7 +81,8 @@ def report_text(report: CleanupReport) -> str:
     """The summary, one line per image deleted (id, tags), then one line per image that did not go."""
     lines = [report.summary()]
     lines += [f"  deleted  {report.describe(image_id)}" for image_id in report.deleted]
-    lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
+    if not report.read_only:  # a read-only registry: the summary names the one refusal, once
+        lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.skipped.items()]
     lines += [f"  spared   {image_id}: {why}" for image_id, why in report.kept.items()]
     lines += [f"  not attempted {image_id}" for image_id in report.not_attempted]

@@ -40,6 +40,11 @@ class FolderMigrationProvider(ResourceProvider):
         deployment.saw("check")
         failures = rules.check(news)
         inputs = rules.normalize_inputs(news) if not failures else dict(news)
+        if not failures:  # what `pulumi up` will do, said at preview
+            with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
+                message = rules.preview_message(backend, inputs)
+            if message:
+                report(message)
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:

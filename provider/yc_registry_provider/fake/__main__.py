@@ -108,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a Delete beyond N unfinished operations answers RESOURCE_EXHAUSTED (0: no limit)")
     parser.add_argument("--poll-interval-header", type=positive_seconds, default=None,
                         help="send x-operation-poll-interval with this many seconds on operation answers")
+    parser.add_argument("--migration-tags-per-second", type=positive_seconds, default=None, metavar="N",
+                        help="how fast a folder migration moves tags to Cloud Registry (default 20000: at once); "
+                             "e.g. 2 to watch a migration's progress for a while")
+    parser.add_argument("--migration-stage-seconds", type=non_negative_seconds, default=None, metavar="SECONDS",
+                        help="how long a migration stays CREATED and then SCHEDULED (default 0.05)")
+    parser.add_argument("--fail-tag", action="append", default=[], metavar="REGISTRY/REPOSITORY:TAG",
+                        help="this tag fails to migrate (error code INTERNAL), so a FolderMigration fails naming "
+                             "it; repeatable")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
     return parser
@@ -130,6 +138,16 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     knobs.max_unfinished_operations = args.max_unfinished_operations
     knobs.poll_interval_header = args.poll_interval_header
     knobs.read_only = args.read_only
+    migration = model.cloud_registry.knobs
+    if args.migration_tags_per_second is not None:
+        migration.tags_per_second = args.migration_tags_per_second
+    if args.migration_stage_seconds is not None:
+        migration.stage_seconds = args.migration_stage_seconds
+    for tag in args.fail_tag:
+        if ":" not in tag or "/" not in tag.split(":", 1)[0]:
+            raise SystemExit(f"python -m yc_registry_provider.fake: error: --fail-tag must be "
+                             f"REGISTRY/REPOSITORY:TAG (got {tag!r})")
+        migration.failing_tags[tag] = ("INTERNAL", f"the fake was told to fail {tag} (--fail-tag)")
     return model
 
 

@@ -288,6 +288,10 @@ class YcRegistryProvider(Provider):
         elif request.type == MIGRATION_TOKEN:
             failures = migration_rules.check(news)
             inputs = migration_rules.normalize_inputs(news) if not failures else news
+            if not failures:  # what `pulumi up` will do, said at preview
+                message = await self._migration(lambda b: migration_rules.preview_message(b, inputs))
+                if message:
+                    await self._info(message, request.urn)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         return CheckResponse(inputs=property_map(inputs, secrets),

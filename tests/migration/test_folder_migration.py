@@ -169,3 +169,25 @@ def test_verification_checks_each_tag_arrived_on_the_same_digest(folder: FakeClo
     # then verification names it (the new digest is also missing)
     assert any(moved.startswith(f"{folder.registry_id}/app:v1 ({pushed.digest}") for moved in checked.moved_tags)
     assert not checked.ok and "on another digest" in checked.summary()
+
+
+def test_the_fake_command_line_rehearses_a_failed_migration() -> None:
+    from yc_registry_provider.fake.__main__ import build_model, parse_args
+
+    # given the fake as `--seed empty --fail-tag <registry>/app:v1 --migration-tags-per-second 50`
+    model = build_model(parse_args(["--seed", "empty", "--fail-tag", "crpr0000000000000001/app:v1",
+                                    "--migration-tags-per-second", "50", "--migration-stage-seconds", "0"]))
+    cloud = start_fake_cloud(model)
+    try:
+        assert cloud.registry_id == "crpr0000000000000001"
+        add_image(model, cloud.registry_id, "app", tags=("v1",))
+        add_images(model, cloud.registry_id, "worker", 10)
+        # when the folder migrates / then it fails naming the tag, after taking its time
+        with pytest.raises(MigrationFailedError) as failed:
+            run(cloud)
+        assert failed.value.failed_tags[0].startswith("crpr0000000000000001/app:v1 (INTERNAL")
+        assert model.cloud_registry.knobs.tags_per_second == 50
+    finally:
+        cloud.server.stop(0)
+    with pytest.raises(SystemExit):
+        build_model(parse_args(["--fail-tag", "no-colon"]))

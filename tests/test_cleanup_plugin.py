@@ -271,6 +271,7 @@ def test_a_cleanup_removed_during_up_that_opted_in_spares_what_a_remaining_image
     assert remaining(cloud, ids) == [ids[1]]
     (done,) = plugin.stderr_containing(f"Cleanup of repository {repo}: 3 of 3 images selected")
     assert "deleted 2," in done and f"kept 1 selected: {ids[1]} (an Image of this deployment still adopts it)" in done
+    plugin.new_deployment(command="destroy")  # the module's plugin serves destroys again
 
 
 def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: DynamicPlugin,

@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from yc_registry_provider.cleanup import CleanupReport, cleanup_images
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.config import resolve_settings
 from yc_registry_provider.fake import DEMO_TOKEN
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.fake import DEMO_FOLDER_ID, DEMO_TOKEN, FakeModel, FakeServer, add_image, add_images, \
     add_registry
 from yc_registry_provider.lookups import find_image

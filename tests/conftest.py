@@ -14,6 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# tests/smoke runs on the installed wheel in a venv of its own (scripts/smoke.sh), never on this checkout
+collect_ignore = ["smoke"]
+
 from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noqa: E402
 from harness.plugin import env_without_yc  # noqa: E402
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PROVIDER = Path(__file__).resolve().parents[1] / "provider" / "yc_registry_provider"
-PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backend", "backends",
+PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backends",
         "backends.base", "backends.cloud_registry_mapping", "migration", "cleanup.rules",
         "lifecycle.values"]
 
@@ -30,3 +30,27 @@ def test_the_provider_never_imports_the_sdk() -> None:
     offenders = [str(path.relative_to(PROVIDER)) for path in PROVIDER.rglob("*.py")
                  if imports.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at any level (TYPE_CHECKING blocks and function bodies included)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("model, other", [("model", "cloudregistry_model"), ("cloudregistry_model", "model")])
+def test_each_fake_service_model_stands_alone(model: str, other: str) -> None:
+    # given the fake's two service models, when one module's imports are read, then the other's module is not among them
+    imports = _imported_modules(PROVIDER / "fake" / f"{model}.py")
+    assert f"yc_registry_provider.fake.{other}" not in imports
+    # and the composition that needs both lives in fake/cloud.py
+    assert {"yc_registry_provider.fake.model", "yc_registry_provider.fake.cloudregistry_model"} <= _imported_modules(
+        PROVIDER / "fake" / "cloud.py")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from harness import FakeCloud
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.errors import InvalidArgumentError, NotFoundError
 from yc_registry_provider.fake import DEMO_FOLDER_ID, add_image
 from yc_registry_provider.lifecycle.image import check_image

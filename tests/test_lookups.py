@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness import FakeCloud
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.errors import AmbiguousMatchError, NoMatchError
 from yc_registry_provider.fake import add_image, add_images
 from yc_registry_provider.lookups import find_image, find_images

@@ -6,7 +6,7 @@ the cleanup engine and the embedded fake registry (`yc_registry_provider.fake`).
 
 from typing import TYPE_CHECKING, Any
 
-from .backend import DeleteResult, ImageBackend
+from .backends.base import DeleteResult, ImageBackend
 from .config import Secret, Settings, resolve_settings
 from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, ConfigurationError, DeadlineExceededError,
                      FailedPreconditionError,
@@ -19,13 +19,13 @@ from .models import BlobInfo, ImageInfo
 from .retry import RetryPolicy, WaitPolicy
 
 if TYPE_CHECKING:
-    from .client import RegistryClient
+    from .backends.container_registry import RegistryClient
 
 
 def __getattr__(name: str) -> Any:
     """Import the gRPC client on first use, so the pure modules (validation, selection, rules) load no grpc."""
     if name == "RegistryClient":
-        from .client import RegistryClient
+        from .backends.container_registry import RegistryClient
 
         return RegistryClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

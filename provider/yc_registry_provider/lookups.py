@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Iterator
 
 from . import validation
-from .backend import ImageBackend
+from .backends.base import ImageBackend
 from .errors import NoMatchError, NotFoundError
 from .models import ImageInfo
 from .selection import Criteria, select_one

@@ -13,7 +13,7 @@ import pytest
 
 from yc_registry_provider.cleanup import (CleanupFailedError, CleanupReport, CleanupRules, ProgressEvent,
                                           cleanup_images, preview, run_cleanup)
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.config import resolve_settings
 from yc_registry_provider.errors import SUNSET_EXPLANATION
 from yc_registry_provider.fake import DEMO_TOKEN, FakeModel, FakeServer, add_image, add_registry

@@ -6,10 +6,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from yc_registry_provider.backend import DeleteResult
+from yc_registry_provider.backends.base import DeleteResult
 from yc_registry_provider.cleanup import CleanupRules, run_cleanup
 from yc_registry_provider.cleanup.pacing import OperationPacer
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.config import resolve_settings
 from yc_registry_provider.fake import DEMO_TOKEN, FakeModel, FakeServer, add_images, add_registry
 

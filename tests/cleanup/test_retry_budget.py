@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from yc_registry_provider.cleanup import CleanupRules, ProgressEvent, cleanup_images, run_cleanup
-from yc_registry_provider.client import RegistryClient
+from yc_registry_provider.backends.container_registry import RegistryClient
 from yc_registry_provider.config import resolve_settings
 from yc_registry_provider.errors import UnavailableError
 from yc_registry_provider.fake import DEMO_TOKEN, FakeModel, FakeServer, add_image, add_registry

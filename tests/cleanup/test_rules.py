@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from yc_registry_provider.backend import DeleteResult
+from yc_registry_provider.backends.base import DeleteResult
 from yc_registry_provider.cleanup import CleanupRules, is_protected, parse_older_than, run_cleanup, select
 from yc_registry_provider.errors import InvalidArgumentError, NotFoundError
 from yc_registry_provider.models import ImageInfo, format_rfc3339

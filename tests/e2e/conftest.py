@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine import BUILD_COMMAND, FakeProcess, Project, cli_path, offline_env  # noqa: E402
+from engine import BUILD_COMMAND, REPO_ROOT, FakeProcess, Project, cli_path, offline_env  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,22 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
             pytest.fail(message)
         pytest.skip(message)
     return env
+
+
+@pytest.fixture(scope="session")
+def native_plugin(cli_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout installed as a source plugin, once per session, the way a YAML user does it: a project that
+    lists the package, then `pulumi install`. Pulumi's Python host creates <repo>/venv, pip-installs the repo there,
+    then requirements.txt (the repo again, editable), so the plugin runs the checkout's code."""
+    directory = tmp_path_factory.mktemp("native-plugin-install")
+    (directory / "Pulumi.yaml").write_text(
+        f"name: e2e-plugin-install\nruntime: yaml\npackages:\n  yc-registry: {REPO_ROOT}\nresources: {{}}\n",
+        encoding="utf-8")
+    env = {key: value for key, value in cli_env.items() if key != "PULUMI_PYTHON_CMD"}
+    Project(directory, env).pulumi("install", timeout=900)
+    venv_python = REPO_ROOT / "venv" / "bin" / "python"
+    assert venv_python.exists(), f"`pulumi install` made no {venv_python}"
+    return venv_python
 
 
 @pytest.fixture

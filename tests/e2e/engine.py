@@ -42,6 +42,21 @@ def offline_env(state_dir: Path, base: Mapping[str, str] | None = None) -> dict[
     return result
 
 
+# Caches of the TypeScript and Go toolchains, outside the checkout so that reruns (and CI with a cached home) are fast.
+TOOL_CACHE = Path(os.environ.get("YC_REGISTRY_TOOL_CACHE", Path.home() / ".cache" / "pulumi-yc-registry"))
+
+
+def language_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` plus the npm cache and the Go build cache under TOOL_CACHE (the Go module cache is Go's own)."""
+    result = dict(env)
+    result["npm_config_cache"] = str(TOOL_CACHE / "npm")
+    result["npm_config_update_notifier"] = "false"
+    result["npm_config_fund"] = "false"
+    result["npm_config_audit"] = "false"
+    result["GOCACHE"] = str(TOOL_CACHE / "go-build")
+    return result
+
+
 def cli_path(env: Mapping[str, str]) -> str | None:
     """The ``pulumi`` the offline PATH finds, if it was built."""
     return shutil.which("pulumi", path=env.get("PATH"))
@@ -73,7 +88,7 @@ class FakeProcess:
         return {"YC_ENDPOINT": self.address, "YC_PLAINTEXT": "1", "YC_TOKEN": DEMO_TOKEN}
 
     def client(self) -> Any:
-        from yc_registry_provider.client import RegistryClient
+        from yc_registry_provider.backends.container_registry import RegistryClient
 
         return RegistryClient(resolve_settings({}, {}, self.env))
 
@@ -126,7 +141,8 @@ class Project:
     def copy_of(cls, example: str | Path, workdir: Path, env: Mapping[str, str]) -> "Project":
         source = EXAMPLES / example if isinstance(example, str) else example
         target = workdir / source.name
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns("venv", "__pycache__", "Pulumi.*.yaml"))
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(
+            "venv", "__pycache__", "Pulumi.*.yaml", "node_modules", "sdks", "bin", "package-lock.json", "go.sum"))
         project = cls(target, dict(env))
         project.point_at_checkout()
         return project
@@ -150,6 +166,16 @@ class Project:
         self.log.append(result)
         if check and proc.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{result.output[-6000:]}")
+        return result
+
+    def run(self, *command: str, timeout: float = 900) -> Result:
+        """Another tool in the project (``npx tsc``, ``go build``) with the project's environment; raises on failure."""
+        proc = subprocess.run(list(command), cwd=self.directory, env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+        result = Result(list(command), proc.returncode, proc.stdout, proc.stderr)
+        self.log.append(result)
+        if proc.returncode != 0:
+            raise AssertionError(f"{' '.join(command)} exited {proc.returncode}:\n{result.output[-6000:]}")
         return result
 
     def start(self, *args: str) -> subprocess.Popen[str]:
@@ -270,5 +296,5 @@ def program_project(workdir: Path, env: Mapping[str, str], name: str = "e2e-imag
     return Project(directory, dict(env))
 
 
-__all__ = ["BUILD_COMMAND", "EXAMPLES", "IMAGES_PROGRAM", "REPO_ROOT", "FakeProcess", "Project", "Result", "Running",
-           "cli_path", "offline_env", "program_project", "wait_for"]
+__all__ = ["BUILD_COMMAND", "EXAMPLES", "IMAGES_PROGRAM", "REPO_ROOT", "TOOL_CACHE", "FakeProcess", "Project", "Result",
+           "Running", "cli_path", "language_env", "offline_env", "program_project", "wait_for"]

@@ -26,8 +26,8 @@ def native_project(tmp_path: Path, env: dict[str, str], fake: FakeProcess) -> Pr
     return project
 
 
-def test_yaml_lookup_example_outputs_are_what_the_functions_return(cli_env: dict[str, str], fake: FakeProcess,
-                                                                   tmp_path: Path) -> None:
+def test_yaml_lookup_example_outputs_are_what_the_functions_return(cli_env: dict[str, str], native_plugin: Path,
+                                                                   fake: FakeProcess, tmp_path: Path) -> None:
     # given the YAML example, using the plugin from this checkout
     project = Project.copy_of("yaml-lookup", tmp_path, cli_env)
     project.init(config={"repository": APP})
@@ -46,8 +46,8 @@ def test_yaml_lookup_example_outputs_are_what_the_functions_return(cli_env: dict
     assert DEMO_TOKEN not in project.all_output() and DEMO_TOKEN not in json.dumps(project.export())
 
 
-def test_import_then_up_shows_no_change_then_destroy_deletes_and_waits(cli_env: dict[str, str], fake: FakeProcess,
-                                                                       tmp_path: Path) -> None:
+def test_import_then_up_shows_no_change_then_destroy_deletes_and_waits(cli_env: dict[str, str], native_plugin: Path,
+                                                                       fake: FakeProcess, tmp_path: Path) -> None:
     project = native_project(tmp_path, cli_env, fake)
     target = sorted(fake.images(repository_name=DEV_APP), key=lambda image: image.created_at)[0]
     before = fake.image_ids()

@@ -124,3 +124,35 @@ def test_the_yaml_example_calls_functions_the_schema_declares_with_arguments_it_
     for invoke in invokes:
         function = SCHEMA["functions"][invoke["function"]]
         assert set(invoke.get("arguments", {})) <= set(function["inputs"]["properties"])
+
+
+# -- what `pulumi package add` binds: every listed name is a declared property ----------------------------------
+def _objects_with_required(schema: dict[str, Any]) -> list[tuple[str, str, list[str], dict[str, Any]]]:
+    """(where, list name, listed names, declared properties) for every ``required`` / ``requiredInputs`` list."""
+    found: list[tuple[str, str, list[str], dict[str, Any]]] = []
+    for token, spec in schema["types"].items():
+        found.append((token, "required", spec.get("required", []), spec["properties"]))
+    for token, spec in schema["resources"].items():
+        found.append((token, "required", spec.get("required", []), spec["properties"]))
+        found.append((token, "requiredInputs", spec.get("requiredInputs", []), spec.get("inputProperties", {})))
+    for token, spec in schema["functions"].items():
+        for side in ("inputs", "outputs"):
+            found.append((f"{token} {side}", "required", spec[side].get("required", []), spec[side]["properties"]))
+    return found
+
+
+def test_every_required_name_is_a_declared_property() -> None:
+    """The engine's schema binder fails `pulumi package add` on an undeclared required name (issue 17, defect 2)."""
+    # given the schema the plugin serves
+    lists = _objects_with_required(SCHEMA)
+    # then every name listed as required (inputs or outputs) is declared, in camelCase
+    assert any(name == "requiredInputs" and names for _, name, names, _ in lists)
+    undeclared = [f"{where}/{name}: {missing}" for where, name, names, declared in lists
+                  for missing in names if missing not in declared]
+    assert undeclared == []
+
+
+def test_the_go_sdk_has_a_real_import_path() -> None:
+    """`pulumi package add` into a Go project imports the SDK by this path (not codegen's example.com default)."""
+    go = SCHEMA["language"]["go"]
+    assert go["importBasePath"].startswith("github.com/") and go["importBasePath"].endswith("/sdk/go/ycregistry")

@@ -1,6 +1,6 @@
 """The cleanup engine: list a scope, select by the rules, re-check and delete with bounded, adaptive concurrency.
 
-Works against any :class:`~yc_registry_provider.backend.ImageBackend`. Guarantees:
+Works against any :class:`~yc_registry_provider.backends.base.ImageBackend`. Guarantees:
 
 - an image is deleted only if it is selected from the listing *and* its re-read right before the delete shows
   no protecting tag (a tag pushed onto it meanwhile that ``keep_tags`` protects => skipped, never deleted);

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from ..backend import DeleteResult
+from ..backends.base import DeleteResult
 
 MIN_FIRST_POLL = 0.01
 MAX_FIRST_POLL = 60.0

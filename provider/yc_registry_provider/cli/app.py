@@ -22,6 +22,7 @@ from ..cleanup import CleanupRules, run_cleanup, select
 from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
 from ..errors import SUNSET_EXPLANATION, InvalidArgumentError, RegistryError
 from ..models import ImageInfo
+from ..version import distribution_version
 from . import render
 from .progress import ProgressBar, ProgressLines
 
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (argparse, like the fake's command line)."""
     parser = Parser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
                                                             "images.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {distribution_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}",
                                      parser_class=Parser)
 

@@ -15,18 +15,17 @@ from yc_registry_provider.fake.builders import (
     push_cloud_image,
     seed_demo,
 )
+from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.cloudregistry_model import CloudRegistryModel, MigrationKnobs
+from yc_registry_provider.fake.common import FakeError, Operation, OperationError
 from yc_registry_provider.fake.model import (
     IAM_TOKEN_AUDIENCE,
     Blob,
-    FakeError,
-    FakeModel,
+    ContainerRegistryModel,
     Image,
     Knobs,
     ListPage,
     ManualClock,
-    Operation,
-    OperationError,
     Registry,
     ServiceAccountKey,
 )
@@ -35,6 +34,7 @@ from yc_registry_provider.fake.server import FakeServer
 __all__ = [
     "Blob",
     "CloudRegistryModel",
+    "ContainerRegistryModel",
     "DEMO_FOLDER_ID",
     "DEMO_OAUTH_TOKEN",
     "DEMO_TOKEN",

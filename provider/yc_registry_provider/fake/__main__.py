@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
-from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
 

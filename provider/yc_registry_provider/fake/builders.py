@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from yc_registry_provider.fake import api_limits as limits
-from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Registry
+from yc_registry_provider.fake.cloud import FakeModel
+from yc_registry_provider.fake.common import FakeError
+from yc_registry_provider.fake.model import Blob, Image, Registry
 
 DEMO_TOKEN = "t1.fake-demo-token"
 DEMO_OAUTH_TOKEN = "y0_fake-demo-oauth-token"

@@ -15,14 +15,11 @@ import binascii
 import collections
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from yc_registry_provider.backends import cloud_registry_mapping as mapping
 from yc_registry_provider.fake import cloudregistry_limits as limits
-from yc_registry_provider.fake.model import FakeError, Operation
-
-if TYPE_CHECKING:
-    from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.common import FakeError, Operation, SharedState
 
 DEFAULT_CLOUD_ID = "b1g-fake-cloud"
 STAGES = ("CREATED", "SCHEDULED", "IN_PROGRESS")
@@ -229,7 +226,7 @@ def _limits(given: dict[str, int]) -> dict[str, int]:
 class CloudRegistryModel:
     """Registries, artifacts and migrations of the fake Cloud Registry; thread-safe under the shared lock."""
 
-    def __init__(self, container_registry: "FakeModel") -> None:
+    def __init__(self, container_registry: SharedState) -> None:
         self.cr = container_registry
         self.knobs = MigrationKnobs()
         self.registries: dict[str, CloudRegistry] = {}

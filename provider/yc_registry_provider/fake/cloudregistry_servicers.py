@@ -15,9 +15,10 @@ from yandex.cloud.cloudregistry.v1 import (artifact_pb2, artifact_service_pb2, a
                                            registry_service_pb2_grpc)
 from yandex.cloud.operation import operation_pb2
 
+from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.cloudregistry_model import (Artifact, CloudRegistry, Counters, Dashboard,
                                                            RegistryDashboard)
-from yc_registry_provider.fake.model import FakeError, FakeModel, Operation
+from yc_registry_provider.fake.common import FakeError, Operation
 from yc_registry_provider.fake.servicers import OPERATION_METADATA, _guarded, _timestamp, operation_to_proto
 
 _STATUS = migration_pb2.MigrationStatus

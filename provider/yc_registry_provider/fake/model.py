@@ -1,6 +1,6 @@
 """State and rules of the fake Container Registry: plain dataclasses, no gRPC, no protobuf.
 
-The servicers translate protobuf to calls on :class:`FakeModel` and :class:`FakeError` to gRPC statuses.
+The servicers translate protobuf to calls on :class:`ContainerRegistryModel` and :class:`FakeError` to gRPC statuses.
 Time comes from an injectable clock so tests can advance it instead of sleeping.
 """
 
@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 import jwt
 
 from yc_registry_provider.fake import api_limits as limits
+from yc_registry_provider.fake.common import FakeError, Operation, OperationError
 
 IAM_TOKEN_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
@@ -36,15 +37,6 @@ READ_ONLY_MESSAGE = (
 )
 # Methods whose calls count towards Knobs.unavailable_every and require a bearer token.
 GUARDED_SERVICES = ("ImageService.", "OperationService.", "CloudRegistry.")
-
-
-class FakeError(Exception):
-    """A rule the fake enforces was broken; ``code`` is a gRPC status code NAME such as "NOT_FOUND"."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 class ManualClock:
@@ -99,34 +91,6 @@ class Image:
     @property
     def name(self) -> str:
         return f"{self.registry_id}/{self.repository}"
-
-
-@dataclass(frozen=True)
-class OperationError:
-    """The google.rpc.Status of a failed operation: numeric code and message."""
-
-    code: int
-    message: str
-
-
-@dataclass
-class Operation:
-    """A delete-image operation; done once ``done_at`` has passed (evaluated lazily)."""
-
-    id: str
-    image_id: str
-    created_at: float
-    done_at: float
-    created_by: str = "fake-user"
-    description: str = "Delete image"
-    done: bool = False
-    modified_at: float = 0.0
-    error: OperationError | None = None
-    fails: bool = False
-    not_found_polls_left: int = 0
-    kind: str = "delete_image"  # other kinds (Cloud Registry's) describe themselves in ``metadata``
-    metadata: dict[str, Any] = field(default_factory=dict)
-    on_done: Callable[[], OperationError | None] | None = None  # runs when it finishes; may return its error
 
 
 @dataclass(frozen=True)
@@ -234,8 +198,11 @@ def _sort_key(field_name: str, image: Image) -> Any:
     return image.created_at  # created_at and last_modified: images are immutable here
 
 
-class FakeModel:
-    """Registries, images, operations, credentials, knobs and counters of one fake cloud; thread-safe."""
+class ContainerRegistryModel:
+    """Registries, images, operations, credentials, knobs and counters of the fake Container Registry; thread-safe.
+
+    ``fake.cloud.FakeModel`` adds the Cloud Registry model beside it; this module knows nothing of that one.
+    """
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.clock: Callable[[], float] = clock or time.time
@@ -261,9 +228,6 @@ class FakeModel:
         self._issued_page_tokens: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._version = 0
         self._list_cache: dict[tuple[object, ...], list[Image]] = {}
-        from yc_registry_provider.fake.cloudregistry_model import CloudRegistryModel  # its own module; needs this one
-
-        self.cloud_registry = CloudRegistryModel(self)
 
     # ----- ids and seeding ---------------------------------------------------------------------
 

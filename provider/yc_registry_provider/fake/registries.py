@@ -1,6 +1,6 @@
 """The fake's RegistryService (containerregistry/v1): Get and List over the model's registries. No gRPC here.
 
-Registries live in :attr:`FakeModel.registries` (images need them); this module holds the service's own rules.
+Registries live in :attr:`ContainerRegistryModel.registries` (images need them); this module holds the service's own rules.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import hashlib
 from dataclasses import dataclass
 
 from yc_registry_provider.fake import api_limits as limits
-from yc_registry_provider.fake.model import FakeError, FakeModel, Registry
+from yc_registry_provider.fake.common import FakeError
+from yc_registry_provider.fake.model import ContainerRegistryModel, Registry
 
 DEFAULT_REGISTRY_PAGE_SIZE = 100   # assumed like ImageService's default (see ASSUMPTIONS.md)
 
@@ -22,7 +23,7 @@ class RegistryPage:
     next_page_token: str
 
 
-def get_registry(model: FakeModel, registry_id: str) -> Registry:
+def get_registry(model: ContainerRegistryModel, registry_id: str) -> Registry:
     """RegistryService.Get: the registry, or NOT_FOUND naming the id."""
     if not registry_id:
         raise FakeError("INVALID_ARGUMENT", "registry_id: required, got an empty string")
@@ -36,7 +37,7 @@ def get_registry(model: FakeModel, registry_id: str) -> Registry:
     return registry
 
 
-def list_registries(model: FakeModel, *, folder_id: str, page_size: int = 0, page_token: str = "",
+def list_registries(model: ContainerRegistryModel, *, folder_id: str, page_size: int = 0, page_token: str = "",
                     filter: str = "") -> RegistryPage:
     """RegistryService.List: the registries of one folder (required), in creation order, optionally by name."""
     if not folder_id:

@@ -20,7 +20,7 @@ from yandex.cloud.iam.v1 import iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
 
 from yc_registry_provider.fake.cloudregistry_servicers import add_cloud_registry_servicers
-from yc_registry_provider.fake.model import FakeModel
+from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.servicers import (
     ApiEndpointServicer,
     IamTokenServicer,

@@ -1,4 +1,4 @@
-"""Thin gRPC servicers: protobuf <-> :class:`FakeModel` calls, :class:`FakeError` -> ``context.abort``."""
+"""Thin gRPC servicers: protobuf <-> :class:`ContainerRegistryModel` calls, :class:`FakeError` -> ``context.abort``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grp
 from yandex.cloud.operation import operation_pb2, operation_service_pb2, operation_service_pb2_grpc
 
 from yc_registry_provider.fake import registries
-from yc_registry_provider.fake.model import Blob, FakeError, FakeModel, Image, Operation, Registry
+from yc_registry_provider.fake.common import FakeError, Operation
+from yc_registry_provider.fake.model import Blob, ContainerRegistryModel, Image, Registry
 
 ENDPOINT_IDS = ("container-registry", "cloud-registry", "operation", "iam", "resource-manager", "endpoint")
 # Operation kind -> its metadata message; other services register theirs (cloudregistry_servicers.py).
@@ -45,7 +46,7 @@ def _guarded(method: str, *, auth: bool = True) -> Callable[[Callable[..., _R]],
     def decorate(handler: Callable[..., _R]) -> Callable[..., _R]:
         @functools.wraps(handler)
         def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> _R:
-            model: FakeModel = self.model
+            model: ContainerRegistryModel = self.model
             authorization = _metadata(context).get("authorization")
             try:
                 model.begin_call(method)
@@ -103,7 +104,7 @@ def operation_to_proto(op: Operation) -> operation_pb2.Operation:
     return message
 
 
-def _send_poll_interval(model: FakeModel, context: grpc.ServicerContext) -> None:
+def _send_poll_interval(model: ContainerRegistryModel, context: grpc.ServicerContext) -> None:
     interval = model.knobs.poll_interval_header
     if interval is not None:
         pair = ((POLL_INTERVAL_HEADER, f"{interval:g}"),)
@@ -114,7 +115,7 @@ def _send_poll_interval(model: FakeModel, context: grpc.ServicerContext) -> None
 class ImageServicer(image_service_pb2_grpc.ImageServiceServicer):
     """containerregistry.v1.ImageService over the model."""
 
-    def __init__(self, model: FakeModel) -> None:
+    def __init__(self, model: ContainerRegistryModel) -> None:
         self.model = model
 
     @_guarded("ImageService.List")
@@ -157,7 +158,7 @@ def registry_to_proto(registry: Registry) -> registry_pb2.Registry:
 class RegistryServicer(registry_service_pb2_grpc.RegistryServiceServicer):
     """containerregistry.v1.RegistryService Get and List over the model (the rest answers UNIMPLEMENTED)."""
 
-    def __init__(self, model: FakeModel) -> None:
+    def __init__(self, model: ContainerRegistryModel) -> None:
         self.model = model
 
     @_guarded("RegistryService.Get")
@@ -177,7 +178,7 @@ class RegistryServicer(registry_service_pb2_grpc.RegistryServiceServicer):
 class OperationServicer(operation_service_pb2_grpc.OperationServiceServicer):
     """operation.OperationService over the model's delete operations."""
 
-    def __init__(self, model: FakeModel) -> None:
+    def __init__(self, model: ContainerRegistryModel) -> None:
         self.model = model
 
     @_guarded("OperationService.Get")
@@ -198,7 +199,7 @@ class OperationServicer(operation_service_pb2_grpc.OperationServiceServicer):
 class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServicer):
     """endpoint.ApiEndpointService: every service lives at this listener's own address."""
 
-    def __init__(self, model: FakeModel, address: str) -> None:
+    def __init__(self, model: ContainerRegistryModel, address: str) -> None:
         self.model = model
         self.address = address
 
@@ -224,7 +225,7 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
 class IamTokenServicer(iam_token_service_pb2_grpc.IamTokenServiceServicer):
     """iam.v1.IamTokenService.Create: OAuth token or service-account JWT -> a fresh 12 h IAM token."""
 
-    def __init__(self, model: FakeModel) -> None:
+    def __init__(self, model: ContainerRegistryModel) -> None:
         self.model = model
 
     @_guarded("IamTokenService.Create", auth=False)

@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable, Mapping
 
 from .. import validation
-from ..backend import DeleteResult, ImageBackend
+from ..backends.base import DeleteResult, ImageBackend
 from ..errors import InvalidArgumentError, NotFoundError, SelectionError
 from ..limits import DEFAULT_DELETE_TIMEOUT
 from ..lookups import find_image

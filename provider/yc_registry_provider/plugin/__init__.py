@@ -1,6 +1,7 @@
 """The native ``yc-registry`` provider plugin (``pulumi.provider.experimental``): resources, functions, schema.
 
-Start it as the engine does, ``python <repo> <engine address>`` (PulumiPlugin.yaml) or
+Start it as the engine does: ``pulumi-resource-yc-registry <engine address>`` (the console script a
+``pip install`` puts on PATH), ``python <repo> <engine address>`` (PulumiPlugin.yaml) or
 ``python -m yc_registry_provider.plugin <engine address>``; it prints its port on stdout.
 """
 
@@ -9,18 +10,13 @@ from __future__ import annotations
 from .. import _protoshim  # noqa: F401  - before pulumi's provider server loads its status_pb2
 
 import sys
-from importlib import metadata
 
-DIST_NAME = "pulumi-yc-registry"
-FALLBACK_VERSION = "0.1.0"
+from ..version import DIST_NAME, distribution_version
 
 
 def plugin_version() -> str:
-    """The installed distribution's version (the schema's and GetPluginInfo's version)."""
-    try:
-        return metadata.version(DIST_NAME)
-    except metadata.PackageNotFoundError:
-        return FALLBACK_VERSION
+    """The installed distribution's version (the schema's and GetPluginInfo's version): ``version.py``."""
+    return distribution_version()
 
 
 def engine_address(argv: list[str]) -> str | None:

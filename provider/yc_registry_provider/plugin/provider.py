@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 import grpc
@@ -48,9 +49,21 @@ from .schema import (CLEANUP_TOKEN, CONFIG, GET_FOLDER_MIGRATION_ARGS, GET_FOLDE
 
 log = logging.getLogger(__name__)
 
+# Blocking work (every backend call, every wait for a delete operation) runs in this many threads, so the plugin
+# serves as many requests at once as the engine sends (`--parallel`, by default 4 per CPU), where asyncio's default
+# pool would stop at min(32, CPUs + 4) and the Python dynamic-provider server stops at 4.
+PLUGIN_THREADS = 64
 PROGRESS_INTERVAL_ENV = "YC_REGISTRY_PROGRESS_INTERVAL"
 DEFAULT_PROGRESS_INTERVAL = 10.0
 T = TypeVar("T")
+
+
+def _widen_thread_pool() -> None:
+    """Give the server's event loop a default executor of PLUGIN_THREADS threads (once; asyncio.to_thread uses it)."""
+    loop = asyncio.get_running_loop()
+    if not getattr(loop, "_yc_registry_pool", False):
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=PLUGIN_THREADS, thread_name_prefix="yc-registry"))
+        setattr(loop, "_yc_registry_pool", True)
 
 
 def wire_text(message: str) -> str:
@@ -211,6 +224,7 @@ class YcRegistryProvider(Provider):
             if name in CONFIG and plain not in (None, "", UNKNOWN):
                 config[f"{PACKAGE}:{name}"] = plain
         resolve_settings({}, config, os.environ)  # a ConfigurationError now, not at the first call
+        _widen_thread_pool()
         self._config = config  # (held images are not reset: one plugin process serves one deployment)
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
                                  accept_outputs=False)

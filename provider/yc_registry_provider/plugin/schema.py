@@ -19,6 +19,8 @@ from ..models import IMAGE_OUTPUT_FIELDS
 from .names import camel, camel_mentions
 
 PACKAGE = "yc-registry"
+# Where the Go SDK lives if this repository publishes it (sdk/go/ycregistry); a generated local SDK uses the same path.
+GO_IMPORT_BASE_PATH = "github.com/pulumi-yc-registry/pulumi-yc-registry/sdk/go/ycregistry"
 IMAGE_TOKEN = f"{PACKAGE}:index:Image"
 CLEANUP_TOKEN = f"{PACKAGE}:index:ImageCleanup"
 MIGRATION_TOKEN = f"{PACKAGE}:index:FolderMigration"
@@ -344,13 +346,14 @@ def _property_names(node: Any, found: set[str]) -> set[str]:
 
 
 def to_camel_case(node: Any, names: set[str]) -> Any:
-    """The schema with camelCase property names, in declarations, ``required`` lists and descriptions."""
+    """The schema with camelCase property names, in declarations, ``required`` / ``requiredInputs`` lists and
+    descriptions (the engine binds each listed name to a declared property: ``pulumi package add`` fails otherwise)."""
     if isinstance(node, dict):
         result: dict[str, Any] = {}
         for key, value in node.items():
             if key in ("properties", "inputProperties") and isinstance(value, dict):
                 result[key] = {camel(name): to_camel_case(spec, names) for name, spec in value.items()}
-            elif key == "required" and isinstance(value, list):
+            elif key in ("required", "requiredInputs") and isinstance(value, list):
                 result[key] = [camel(name) for name in value]
             elif key == "description" and isinstance(value, str):
                 result[key] = camel_mentions(value, names)
@@ -431,6 +434,9 @@ def _snake_schema(version: str) -> dict[str, Any]:
         "language": {
             "python": {"packageName": "pulumi_yc_registry_native"},
             "nodejs": {"packageName": "@pulumi-yc-registry/yc-registry"},
+            # `pulumi package add` writes the Go SDK into the project (sdks/yc-registry) and points this module path
+            # at it with a go.mod `replace`: module github.com/.../sdk/go, package ycregistry.
+            "go": {"importBasePath": GO_IMPORT_BASE_PATH},
         },
     }
 
@@ -443,5 +449,5 @@ def schema_json(version: str) -> str:
 __all__ = sorted(["CLEANUP_TOKEN", "CONFIG", "FUNCTION_TOKENS", "GET_FOLDER_MIGRATION_ARGS",
                   "GET_FOLDER_MIGRATION_TOKEN", "GET_IMAGES_ARGS", "GET_IMAGES_TOKEN", "MIGRATION_TOKEN",
                   "VERIFY_MIGRATION_ARGS", "VERIFY_MIGRATION_TOKEN",
-                  "GET_IMAGE_ARGS", "GET_IMAGE_TOKEN", "IMAGE_TOKEN", "PACKAGE", "RESOURCE_TOKENS",
+                  "GET_IMAGE_ARGS", "GET_IMAGE_TOKEN", "GO_IMPORT_BASE_PATH", "IMAGE_TOKEN", "PACKAGE", "RESOURCE_TOKENS",
                   "SECRET_CONFIG", "build_schema", "property_names", "schema_json"])

@@ -7,10 +7,13 @@ The fake registry runs in a child process (so its threads neither share our GIL 
 (a) what a user writes with the official SDK: a sequential loop of Delete + ``sdk.wait_operation_and_get_result``
     (over the fake's TLS listener, which the SDK needs to attach credentials);
 (b) ``cleanup_images`` on 500 images (its own fake, so its counters count it alone);
-(c) the server's limit: ceil(500 / 10) x (0.30 + 2 x 0.02) s.
+(c) the server's limit: ceil(500 / 10) x (0.30 + 2 x 0.02) s;
+(e) ``cleanup_images`` on Cloud Registry (after 2026-12-14 every cleanup runs there), the same fake knobs, 500
+    images of 2 or 3 tags each: one image is one ARTIFACT per tag, each deleted with its own Operation, so the
+    server's limit counts artifacts: ceil(artifacts / 10) x (0.30 + 2 x 0.02) s.
 
 Targets (issue 12): (b) at least 30x faster per image than (a), within 1.10x of (c), and at most 2.5
-OperationService.Get calls per delete on average (the first poll of each delete is placed at the operation's
+OperationService.Get calls per delete on average; (e) within 1.10x of its limit (issue 15) (the first poll of each delete is placed at the operation's
 duration learned from the deletes already done in the run). Then one cleanup of 2,000 images with its peak
 Python memory (tracemalloc).
 """
@@ -27,8 +30,9 @@ import tracemalloc
 from multiprocessing.connection import Connection
 from typing import Any
 
-from yc_registry_provider.cleanup import CleanupReport, cleanup_images
+from yc_registry_provider.backends.cloud_registry import CloudRegistryClient
 from yc_registry_provider.backends.container_registry import RegistryClient
+from yc_registry_provider.cleanup import CleanupReport, cleanup_images
 from yc_registry_provider.config import resolve_settings
 from yc_registry_provider.fake import DEMO_TOKEN
 
@@ -39,36 +43,55 @@ OPERATION = 0.30
 MAX_UNFINISHED = 10
 
 
-def serve(count: int, knobs: dict[str, Any], conn: Connection) -> None:
-    """Child process: a fake holding ``count`` images; sends its addresses, then its counters when told to stop."""
+def tags_of(n: int) -> list[str]:
+    """The tags of Cloud Registry image ``n``: 2 or 3 (so 2.5 version artifacts per image on average)."""
+    return [f"build-{n}-{k}" for k in range(2 + n % 2)]
+
+
+def serve(count: int, knobs: dict[str, Any], conn: Connection, cloud: bool = False) -> None:
+    """Child process: a fake holding ``count`` images (in Cloud Registry, 2-3 tags each, when ``cloud``); sends its
+    addresses, then its counters when told to stop."""
     from yc_registry_provider.fake import FakeModel, FakeServer, add_images, add_registry
+    from yc_registry_provider.fake.builders import add_cloud_registry, push_cloud_image
 
     model = FakeModel()
     model.accept_iam_token(DEMO_TOKEN)
-    add_registry(model, REGISTRY)
-    add_images(model, REGISTRY, "app", count)
+    if cloud:
+        add_cloud_registry(model, REGISTRY)
+        for n in range(count):
+            push_cloud_image(model, REGISTRY, "app", tags_of(n))
+    else:
+        add_registry(model, REGISTRY)
+        add_images(model, REGISTRY, "app", count)
     for name, value in knobs.items():
         setattr(model.knobs, name, value)
     with FakeServer(model, tls=True) as server:
         conn.send((server.address, server.tls_address, server.root_certificate))
         conn.recv()
-        conn.send({"deleted": len(model.deleted_image_ids), "left": len(model.images), "calls": dict(model.calls)})
+        if cloud:
+            versions = [a for a in model.cloud_registry.artifacts.values() if a.manifest_digest]
+            conn.send({"deleted": len(model.cloud_registry.deleted_artifact_ids), "left": len(versions),
+                       "calls": dict(model.calls)})
+        else:
+            conn.send({"deleted": len(model.deleted_image_ids), "left": len(model.images),
+                       "calls": dict(model.calls)})
 
 
 class Fake:
     """A fake registry in a spawned child process."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, cloud: bool = False) -> None:
         knobs = {"latency": LATENCY, "operation_duration": OPERATION, "max_unfinished_operations": MAX_UNFINISHED}
+        self.cloud = cloud
         self.conn, child = multiprocessing.Pipe()
-        self.process = multiprocessing.get_context("spawn").Process(target=serve, args=(count, knobs, child),
+        self.process = multiprocessing.get_context("spawn").Process(target=serve, args=(count, knobs, child, cloud),
                                                                    daemon=True)
         self.process.start()
         self.address, self.tls_address, self.root_certificate = self.conn.recv()
 
-    def client(self) -> RegistryClient:
-        return RegistryClient(resolve_settings({"endpoint": self.address, "token": DEMO_TOKEN, "plaintext": True},
-                                               env={}))
+    def client(self) -> RegistryClient | CloudRegistryClient:
+        settings = resolve_settings({"endpoint": self.address, "token": DEMO_TOKEN, "plaintext": True}, env={})
+        return CloudRegistryClient(settings) if self.cloud else RegistryClient(settings)
 
     def stop(self) -> dict[str, Any]:
         self.conn.send("stop")
@@ -108,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--sdk-images", type=int, default=10)
     parser.add_argument("--big", type=int, default=2000, help="images of the memory run (0 skips it)")
+    parser.add_argument("--cloud-images", type=int, default=500, help="images of the Cloud Registry run, 2-3 tags "
+                                                                      "each (0 skips it)")
+    parser.add_argument("--only-cloud", action="store_true", help="run (e) alone")
     args = parser.parse_args(argv)
+    if args.only_cloud:
+        return cloud_run(args.cloud_images)
 
     sdk_fake = Fake(args.sdk_images)  # a fake of its own, so (b)'s counters count (b) alone
     try:
@@ -168,7 +196,35 @@ def main(argv: list[str] | None = None) -> int:
           f"within 1.10x of the limit: {'PASS' if close else 'FAIL'}; "
           f"<=2.5 polls per delete: {'PASS' if few_polls else 'FAIL'}")
     ok = fast and close and few_polls and report.ok and (big_report is None or big_report.ok)
+    if args.cloud_images:
+        ok = cloud_run(args.cloud_images) == 0 and ok
     return 0 if ok else 1
+
+
+def cloud_run(count: int) -> int:
+    """(e): cleanup_images on Cloud Registry, beside that server's limit (which counts artifact Operations)."""
+    artifacts = sum(len(tags_of(n)) for n in range(count))
+    fake = Fake(count, cloud=True)
+    try:
+        report = engine(fake)
+    finally:
+        counters = fake.stop()
+    limit = math.ceil(artifacts / MAX_UNFINISHED) * (OPERATION + 2 * LATENCY)
+    calls = counters["calls"]
+    deletes = calls.get("CloudRegistry.ArtifactService.Delete", 0)
+    print(f"(e) Cloud Registry: {len(report.deleted)} of {count} images ({artifacts} tag artifacts) deleted in "
+          f"{report.elapsed:.2f} s; the server's limit ceil({artifacts} / {MAX_UNFINISHED}) x "
+          f"({OPERATION:.2f} + 2 x {LATENCY:.2f}) = {limit:.2f} s: {report.elapsed / limit:.2f}x")
+    print(f"(e): {deletes} ArtifactService.Delete calls for {counters['deleted']} deleted artifacts "
+          f"({deletes - counters['deleted']} throttled and retried), "
+          f"{calls.get('OperationService.Get', 0) / max(1, counters['deleted']):.2f} OperationService.Get per "
+          f"artifact, {calls.get('CloudRegistry.ArtifactService.List', 0)} ArtifactService.List, "
+          f"{calls.get('CloudRegistry.ArtifactService.Get', 0)} ArtifactService.Get; "
+          f"{counters['left']} version artifacts left")
+    print(f"(e): {report.summary()}")
+    close = report.elapsed <= 1.10 * limit
+    print(f"target (e): within 1.10x of the Cloud Registry limit: {'PASS' if close else 'FAIL'}")
+    return 0 if close and report.ok else 1
 
 
 if __name__ == "__main__":

@@ -16,8 +16,19 @@ builder="$repo/.venv/bin/python"   # has build and twine (the test extras; scrip
 mkdir -p "$work"
 rm -rf "$work/dist" "$work/dist-tree" "$work/venv" "$work/run"
 
+# Build from the files git would commit (tracked and new ones, not ignored ones such as a build/ left behind by an
+# earlier build, whose stale modules setuptools would put into the wheel); a tree outside git is built as it is.
+tree="$source_dir"
+if git -C "$source_dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  tree="$work/tree"
+  rm -rf "$tree" && mkdir -p "$tree"
+  (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard \
+     | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
+     | xargs -0 cp --parents -t "$tree")
+fi
+
 echo "smoke: building the sdist and the wheels of $source_dir in $work" >&2
-(cd "$source_dir" && "$builder" -m build --outdir "$work/dist" && "$builder" -m build --wheel --outdir "$work/dist-tree") \
+(cd "$tree" && "$builder" -m build --outdir "$work/dist" && "$builder" -m build --wheel --outdir "$work/dist-tree") \
   > "$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; exit 1; }
 "$builder" -m twine check --strict "$work"/dist/* >&2
 
@@ -32,7 +43,7 @@ rm -rf "$work/run/smoke/__pycache__"
 export PULUMI_PYTHON_CMD="$work/venv/bin/python"
 export PULUMI_OFFLINE_DIR="$work/pulumi"
 . "$repo/scripts/pulumi-offline.sh"
-export SMOKE_SOURCE="$source_dir" SMOKE_DIST="$work/dist" SMOKE_TREE_DIST="$work/dist-tree" SMOKE_BUILD_PYTHON="$builder"
+export SMOKE_CHECKOUT="$source_dir" SMOKE_SOURCE="$tree" SMOKE_DIST="$work/dist" SMOKE_TREE_DIST="$work/dist-tree" SMOKE_BUILD_PYTHON="$builder"
 cd "$work/run"
 status=0
 env -u PYTHONPATH "$work/venv/bin/python" -m pytest smoke -p no:cacheprovider --rootdir "$work/run" -q "$@" || status=$?

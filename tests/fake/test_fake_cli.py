@@ -117,3 +117,38 @@ def test_seed_images_pushes_n_untagged_images_into_one_repository() -> None:
     assert sorted(i.registry_id for i in demo.images.values() if i.repository == "bulk") == [first.id] * 2
     assert len(demo.images) == len(seed_demo(FakeModel()).images) + 2
     assert parse_args([]).seed_images == 0
+
+
+def test_artifact_layout_and_the_migrated_seed_reach_the_cloud_registry_model() -> None:
+    # when the fake starts with the demo folder migrated, versions laid out as path = repository, name = version
+    model = build_model(parse_args(["--seed", "migrated", "--artifact-layout", "version-in-name-no-slash"]))
+    # then every demo image is in Cloud Registry, each tag an artifact at its repository's path, and it says so
+    versions = [a for a in model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"]
+    assert {a.manifest_digest for a in versions} == {i.digest for i in model.images.values()}
+    latest = {(a.path, a.name) for a in versions if a.name == "latest"}
+    assert latest == {("app", "latest"), ("worker", "latest"), ("tools/ci", "latest")}
+    assert "layout version-in-name-no-slash" in describe(model)
+    assert build_model(parse_args([])).cloud_registry.artifacts == {}
+
+
+def test_an_unknown_artifact_layout_exits_2_naming_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--artifact-layout", "tag-in-path"])
+    assert stopped.value.code == 2 and "version-in-name" in capsys.readouterr().err
+
+
+def test_failing_tags_and_a_start_operation_spanning_the_migration_reach_the_knobs() -> None:
+    args = parse_args(["--failing-tag", "crpr1/app:latest=BLOB_UNKNOWN:layer sha256:ab missing",
+                       "--failing-tag", "crpr1/tools/ci:v1=MANIFEST_INVALID", "--start-operation-spans-migration"])
+    knobs = build_model(args).cloud_registry.knobs
+    assert knobs.failing_tags == {"crpr1/app:latest": ("BLOB_UNKNOWN", "layer sha256:ab missing"),
+                                  "crpr1/tools/ci:v1": ("MANIFEST_INVALID",
+                                                        "injected failure of crpr1/tools/ci:v1 (--failing-tag)")}
+    assert knobs.start_operation_spans_migration is True
+
+
+@pytest.mark.parametrize("value", ["crpr1/app:latest", "app:latest=CODE", "crpr1/app=CODE", "crpr1/app:v1= :x"])
+def test_a_malformed_failing_tag_exits_2_saying_the_form(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--failing-tag", value])
+    assert stopped.value.code == 2 and "<registry>/<repository>:<tag>=<CODE>" in capsys.readouterr().err

@@ -102,3 +102,22 @@ def test_a_failing_tag_fails_the_same_run_naming_it_and_nothing_is_retried(
     board = fake_cloud.model.cloud_registry.folder_dashboard(DEMO_FOLDER_ID)
     assert board.tags.total == 1 and board.tags.failed == 1
     assert fake_cloud.model.calls["CloudRegistry.MigrationService.StartFolder"] == 2
+
+
+def test_a_start_operation_ending_with_an_error_fails_the_dynamic_resource_naming_the_failed_tag(
+        fake_cloud: FakeCloud, clean_yc_env: None) -> None:
+    # given a small folder whose StartFolder Operation ends with "failed for 1 tag(s)" (no tag named), while the
+    # dashboard's top_failed_tags names app:v2
+    add_image(fake_cloud.model, fake_cloud.registry_id, "app", tags=("v1",))
+    add_image(fake_cloud.model, fake_cloud.registry_id, "app", tags=("v2",))
+    knobs = fake_cloud.model.cloud_registry.knobs
+    knobs.start_operation_spans_migration = True
+    knobs.failing_tags[f"{fake_cloud.registry_id}/app:v2"] = ("MANIFEST_INVALID", "manifest cannot be parsed")
+    # when a program's FolderMigration runs
+    with pytest.raises(Exception) as failed:
+        run_program(lambda: _migrate_program(), ExecutingMocks(fake_cloud.config), config=fake_cloud.config)
+    # then it fails naming the tag, its code and message, and StartFolder went out once
+    text = str(failed.value)
+    assert f"{fake_cloud.registry_id}/app:v2 (MANIFEST_INVALID: manifest cannot be parsed)" in text
+    assert "failed for 1 tag(s)" in text
+    assert fake_cloud.model.calls["CloudRegistry.MigrationService.StartFolder"] == 1

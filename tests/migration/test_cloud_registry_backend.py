@@ -149,3 +149,50 @@ def test_a_scope_missing_in_cloud_registry_is_named(fake_cloud: FakeCloud) -> No
     with AutoBackend(settings(fake_cloud)) as auto:  # auto asks the service holding the registry
         with pytest.raises(NotFoundError, match=f"repository {rid}/nope holds no image in Cloud Registry"):
             auto.check_scope(repository_name=f"{rid}/nope")
+
+
+def test_a_cleanup_whose_delete_is_refused_for_one_tag_finishes_the_image_on_retry(fake_cloud: FakeCloud) -> None:
+    # given images of 2 and 3 tags, and a server that refuses a Delete beyond 2 unfinished operations: a delete
+    # whose artifact with the image's id went while another tag's Delete was refused
+    rid = add_cloud_registry(fake_cloud.model, folder_id=DEMO_FOLDER_ID)
+    for n in range(8):
+        push_cloud_image(fake_cloud.model, rid, "app", [f"b{n}-{k}" for k in range(2 + n % 2)])
+    fake_cloud.model.knobs.operation_duration = 0.05
+    fake_cloud.model.knobs.max_unfinished_operations = 2
+    # when a cleanup deletes them all
+    with CloudRegistryClient(settings(fake_cloud)) as client:
+        report = run_cleanup(client, CleanupRules(repository_name=f"{rid}/app", delete_all=True, timeout=60))
+    # then every tag artifact is gone, and each image counts as deleted (never "already gone" while a tag remains)
+    assert fake_cloud.model.calls["CloudRegistry.ArtifactService.Delete"] > 20  # some were refused and sent again
+    assert not [a for a in fake_cloud.model.cloud_registry.artifacts.values() if a.manifest_digest]
+    assert len(report.deleted) == 8 and report.already_gone == [] and report.ok
+
+
+def test_a_cleanup_counts_each_tag_artifact_against_its_concurrency(fake_cloud: FakeCloud) -> None:
+    # given 12 images of 3 tags (36 artifact Operations), and a server refusing a Delete beyond 6 unfinished
+    rid = add_cloud_registry(fake_cloud.model, folder_id=DEMO_FOLDER_ID)
+    for n in range(12):
+        push_cloud_image(fake_cloud.model, rid, "app", [f"c{n}-{k}" for k in range(3)])
+    fake_cloud.model.knobs.operation_duration = 0.05
+    fake_cloud.model.knobs.max_unfinished_operations = 6
+    # when a cleanup runs with concurrency 6, then no Delete is refused: an image takes one slot per tag artifact
+    with CloudRegistryClient(settings(fake_cloud)) as client:
+        report = run_cleanup(client, CleanupRules(repository_name=f"{rid}/app", delete_all=True, concurrency=6))
+    assert report.ok and len(report.deleted) == 12 and report.retries == 0
+    assert fake_cloud.model.calls["CloudRegistry.ArtifactService.Delete"] == 36
+
+
+def test_a_delete_right_after_a_read_deletes_exactly_the_artifacts_that_read_saw(fake_cloud: FakeCloud) -> None:
+    # given an image with tag v1, read (as the cleanup's re-check reads it)
+    rid = add_cloud_registry(fake_cloud.model, folder_id=DEMO_FOLDER_ID)
+    digest = push_cloud_image(fake_cloud.model, rid, "app", ["v1"])
+    with CloudRegistryClient(settings(fake_cloud)) as client:
+        image = find_image(client, repository_name=f"{rid}/app", tag="v1")
+        assert client.get_image(image.id).tags == ["v1"]
+        calls = fake_cloud.model.calls["CloudRegistry.ArtifactService.List"]
+        # when a tag "keep" is pushed onto the same digest before the delete
+        fake_cloud.model.cloud_registry.push_image(rid, "app", ["keep"], digest)
+        client.delete_image(image.id, timeout=10)
+        # then the delete read nothing again, took v1 only, and the image lives on under the tag pushed meanwhile
+        assert fake_cloud.model.calls["CloudRegistry.ArtifactService.List"] == calls
+        assert find_image(client, repository_name=f"{rid}/app", digest=digest).tags == ["keep"]

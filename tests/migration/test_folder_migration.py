@@ -174,8 +174,8 @@ def test_verification_checks_each_tag_arrived_on_the_same_digest(folder: FakeClo
 def test_the_fake_command_line_rehearses_a_failed_migration() -> None:
     from yc_registry_provider.fake.__main__ import build_model, parse_args
 
-    # given the fake as `--seed empty --fail-tag <registry>/app:v1 --migration-tags-per-second 50`
-    model = build_model(parse_args(["--seed", "empty", "--fail-tag", "crpr0000000000000001/app:v1",
+    # given the fake as `--seed empty --failing-tag <registry>/app:v1=INTERNAL --migration-tags-per-second 50`
+    model = build_model(parse_args(["--seed", "empty", "--failing-tag", "crpr0000000000000001/app:v1=INTERNAL",
                                     "--migration-tags-per-second", "50", "--migration-stage-seconds", "0"]))
     cloud = start_fake_cloud(model)
     try:
@@ -190,4 +190,28 @@ def test_the_fake_command_line_rehearses_a_failed_migration() -> None:
     finally:
         cloud.server.stop(0)
     with pytest.raises(SystemExit):
-        build_model(parse_args(["--fail-tag", "no-colon"]))
+        build_model(parse_args(["--failing-tag", "no-colon"]))
+
+
+def failing_start(cloud: FakeCloud) -> str:
+    """Given: StartFolder's Operation spans the migration and ends with an error naming no tag (code 13,
+    "failed for 1 tag(s)"), while the dashboard's top_failed_tags names app:latest. Returns that tag's name."""
+    knobs = cloud.model.cloud_registry.knobs
+    knobs.start_operation_spans_migration = True
+    knobs.failing_tags[f"{cloud.registry_id}/app:latest"] = ("BLOB_UNKNOWN", "layer sha256:ab missing")
+    return f"{cloud.registry_id}/app:latest (BLOB_UNKNOWN: layer sha256:ab missing)"
+
+
+def test_a_start_operation_ending_with_an_error_names_the_failed_tags_from_the_dashboard(folder: FakeCloud) -> None:
+    named = failing_start(folder)
+    # when the migration is started and its StartFolder Operation ends with an error
+    with pytest.raises(MigrationFailedError) as failed:
+        run(folder)
+    # then the failure names the tag (repository:tag, code, message) and the operation's own error
+    assert failed.value.failed_tags == [named] and failed.value.folder_id == DEMO_FOLDER_ID
+    text = str(failed.value)
+    assert named in text and "failed for 1 tag(s)" in text and "start the migration again" in text
+    assert folder.model.calls[START] == 1
+    # and get_folder_migration reads the same failed tag
+    with backend(folder) as b:
+        assert rules.folder_migration(b, DEMO_FOLDER_ID)["failed_tags"] == [named]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import grpc
+import pytest
 from plugin_support import FakeEngine, NativePlugin, Registry, struct_to_dict, urn
 from pulumi.runtime.proto import provider_pb2
 
-from yc_registry_provider.fake import DEMO_FOLDER_ID
+from yc_registry_provider.fake import DEMO_FOLDER_ID, add_image, add_registry
 
 MIGRATION = "yc-registry:index:FolderMigration"
 
@@ -56,6 +58,32 @@ def test_folder_migration_is_started_once_adopted_after_verified_and_delete_chan
                                                   properties=_struct(outs)), timeout=30)
     assert registry.model.cloud_registry.artifacts == artifacts
     assert any("nothing changed in the cloud" in m for m in fake_engine.servicer.messages(urn(MIGRATION, "first")))
+
+
+def test_a_start_operation_ending_with_an_error_names_the_failed_tags_on_create_and_in_the_invoke(
+        plugin: NativePlugin, registry: Registry) -> None:
+    # given a folder of its own whose StartFolder Operation ends with "failed for 1 tag(s)" (naming none), while
+    # the dashboard's top_failed_tags names app:broken
+    folder = "b1g-start-fails"
+    other = add_registry(registry.model, folder_id=folder, name="start-fails").id
+    add_image(registry.model, other, "app", tags=("ok",))
+    add_image(registry.model, other, "app", tags=("broken",))
+    knobs = registry.model.cloud_registry.knobs
+    knobs.start_operation_spans_migration = True
+    knobs.failing_tags[f"{other}/app:broken"] = ("BLOB_UNKNOWN", "layer sha256:ab missing")
+    named = f"{other}/app:broken (BLOB_UNKNOWN: layer sha256:ab missing)"
+    try:
+        # when the plugin creates a FolderMigration of it
+        reply = plugin.check(urn(MIGRATION, "fails"), {"folderId": folder, "timeout": 60})
+        with pytest.raises(grpc.RpcError) as caught:
+            plugin.create(urn(MIGRATION, "fails"), struct_to_dict(reply.inputs))
+        # then the create fails naming the tag, and getFolderMigration names it too
+        assert named in caught.value.details() and "failed for 1 tag(s)" in caught.value.details()
+        found = plugin.invoke("yc-registry:index:getFolderMigration", {"folderId": folder})
+        assert found["failedTags"] == [named]
+    finally:
+        knobs.start_operation_spans_migration = False
+        knobs.failing_tags.clear()
 
 
 def test_an_invoke_with_a_wrong_argument_names_it(plugin: NativePlugin) -> None:

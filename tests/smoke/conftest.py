@@ -4,7 +4,7 @@ sdist and the wheel, installs the wheel into a fresh virtual environment and run
 smoke.sh copies ``tests/e2e/engine.py`` (the fake as a process, a project run by the real CLI) in beside these files;
 it runs the fake with this venv's Python and points a project's virtualenv at this venv. What smoke.sh hands over
 comes in the environment: ``SMOKE_DIST`` (the sdist and the wheel built from it), ``SMOKE_TREE_DIST`` (the wheel
-built straight from the source tree), ``SMOKE_SOURCE`` (that tree), ``SMOKE_BUILD_PYTHON`` (a Python with twine) and
+built straight from the source tree), ``SMOKE_SOURCE`` (that tree: the files git would commit, copied out of ``SMOKE_CHECKOUT``), ``SMOKE_BUILD_PYTHON`` (a Python with twine) and
 the offline Pulumi settings of ``scripts/pulumi-offline.sh``.
 """
 

@@ -38,9 +38,10 @@ def test_this_run_imports_the_installed_wheel_not_the_checkout(site_packages: Pa
 
     for module in (yc_registry_provider, pulumi_yc_registry):
         assert Path(module.__file__ or "").resolve().is_relative_to(site_packages), module.__file__
-    # and nothing of the source tree is on sys.path, nor is the working folder inside it
-    assert not [p for p in sys.path if p and Path(p).resolve().is_relative_to(source.resolve())]
-    assert not Path.cwd().resolve().is_relative_to(source.resolve())
+    # and nothing of the checkout (or the tree built from it) is on sys.path, nor is the working folder inside it
+    for tree in {source.resolve(), Path(os.environ.get("SMOKE_CHECKOUT", source)).resolve()}:
+        assert not [p for p in sys.path if p and Path(p).resolve().is_relative_to(tree)]
+        assert not Path.cwd().resolve().is_relative_to(tree)
 
 
 def test_the_wheel_holds_every_file_of_both_packages_and_the_license(wheel: Path, source: Path) -> None:

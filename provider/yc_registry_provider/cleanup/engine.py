@@ -22,6 +22,7 @@ Works against any :class:`~yc_registry_provider.backends.base.ImageBackend`. Gua
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +35,8 @@ from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededEr
                       NotFoundError, OperationTimeoutError, PermissionDeniedError, RegistryError,
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError,
                       UnavailableError)
-from ..models import ImageInfo
+from ..backends.cloud_registry_mapping import versions
+from ..models import CLOUD_REGISTRY, ImageInfo
 from ..retry import RetryPolicy
 from .pacing import OperationPacer
 from .rules import CleanupRules, KeepRule, Selection, is_protected, select
@@ -180,7 +182,9 @@ class _ReadGaveUp(Exception):
 
 
 class _AdaptiveLimit:
-    """How many deletes may be in flight: halves on throttling (once per cool-down), grows back one by one."""
+    """How many delete Operations may be in flight: halves on throttling (once per cool-down), grows back one by
+    one. An image whose delete is several Operations (a Cloud Registry image: one per tag artifact) takes that many
+    slots (at most the whole limit), so the registry's limit on unfinished operations is never the one that bites."""
 
     def __init__(self, maximum: int, cooldown: float = 1.0) -> None:
         self.maximum = maximum
@@ -191,23 +195,25 @@ class _AdaptiveLimit:
         self._last_cut = float("-inf")
         self._cond = threading.Condition()
 
-    def acquire(self, deadline: float | None, stop: threading.Event) -> bool:
-        """Wait for a slot; False when the deadline passes or the run is stopped first."""
+    def acquire(self, deadline: float | None, stop: threading.Event, weight: int = 1) -> int:
+        """Wait for ``weight`` slots (at most the limit); how many were taken, 0 when the deadline passes or the
+        run is stopped first."""
         with self._cond:
-            while self._active >= self.limit and not stop.is_set():
+            while self._active + min(weight, self.limit) > self.limit and not stop.is_set():
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    return False
+                    return 0
                 self._cond.wait(0.2 if remaining is None else min(remaining, 0.2))
             if stop.is_set():
-                return False
-            self._active += 1
-            return True
+                return 0
+            taken = min(weight, self.limit)
+            self._active += taken
+            return taken
 
-    def release(self, *, throttled: bool = False) -> int | None:
-        """Free a slot; on throttling cut the limit and return the new one (None when unchanged)."""
+    def release(self, taken: int = 1, *, throttled: bool = False) -> int | None:
+        """Free the slots taken; on throttling cut the limit and return the new one (None when unchanged)."""
         with self._cond:
-            self._active -= 1
+            self._active -= taken
             cut = None
             if throttled:
                 self._streak = 0
@@ -227,9 +233,9 @@ class _AdaptiveLimit:
 
 @dataclass
 class _Slot:
-    """Whether one attempt holds a delete slot of the adaptive limit (released by whoever took it)."""
+    """How many delete slots of the adaptive limit one attempt holds (released by whoever took them)."""
 
-    held: bool = False
+    held: int = 0
 
 
 class _Run:
@@ -350,7 +356,7 @@ class _Run:
             except Exception as exc:  # noqa: BLE001 - one image's trouble must not end the others
                 outcome, detail = "failed", self._classify(exc)
             finally:
-                cut = self.limit.release(throttled=throttled) if slot.held else None
+                cut = self.limit.release(slot.held, throttled=throttled) if slot.held else None
             if cut is not None:
                 self.emit("throttled", f"cleanup of {self.report.scope}: throttled by the registry, "
                                        f"lowering concurrency to {cut}")
@@ -392,15 +398,15 @@ class _Run:
             self.report.timed_out = True
         self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
 
-    def _recheck(self, image: ImageInfo) -> str | None:
-        """Re-read the image and say why it is protected now (None: it may go)."""
+    def _recheck(self, image: ImageInfo) -> tuple[str | None, int]:
+        """Re-read the image; why it is protected now (None: it may go) and how many Operations its delete is."""
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
         except TransientError as exc:  # the client's budget is spent: the engine does not retry it again
             raise _ReadGaveUp(exc) from exc
         with self.lock:
             self.report.tags[image.id] = list(fresh.tags)
-        return is_protected(fresh, self.rules, self.now, listed=image)
+        return is_protected(fresh, self.rules, self.now, listed=image), operations_per_delete(fresh)
 
     def _delete_once(self, image: ImageInfo, slot: "_Slot") -> tuple[str, str]:
         """Re-read, re-check, take a delete slot, then send one Delete (no hidden retries: a retry comes back
@@ -410,15 +416,15 @@ class _Run:
         if spared:
             return "kept", spared
         try:
-            reason = self._recheck(image)
+            reason, weight = self._recheck(image)
             checked = time.monotonic()
             if reason:
                 return "skipped", f"now protected: {reason}"
-            if not self.limit.acquire(self.deadline, self.stop):
+            slot.held = self.limit.acquire(self.deadline, self.stop, weight)
+            if not slot.held:
                 return "not_attempted", ""
-            slot.held = True
             if time.monotonic() - checked > RECHECK_MAX_AGE:
-                reason = self._recheck(image)
+                reason, _weight = self._recheck(image)
                 if reason:
                     return "skipped", f"now protected: {reason}"
             remaining = self.remaining()
@@ -477,8 +483,10 @@ class _Run:
         self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
                            f"{report.protected_count} kept by the rules{unplanned}")
         if not self.rules.dry_run and selection.selected:
-            # twice the slots: while `maximum` deletes are in flight, as many workers re-read the next images
-            workers = min(2 * self.limit.maximum, len(selection.selected))
+            # twice the images in flight: while they are deleted, as many workers re-read the next images (an image
+            # of several Operations takes as many slots, so fewer images are in flight)
+            weight = sum(operations_per_delete(i) for i in selection.selected) / len(selection.selected)
+            workers = min(max(2, math.ceil(2 * self.limit.maximum / weight)), len(selection.selected))
             pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="yc-cleanup")
             try:
                 for future in [pool.submit(self.process, image) for image in selection.selected]:
@@ -498,6 +506,14 @@ class _Run:
         report.elapsed = time.monotonic() - self.started
         self.emit("done", report.summary())
         return report
+
+
+def operations_per_delete(image: ImageInfo) -> int:
+    """How many delete Operations an image's delete is: one in Container Registry, one per version artifact (each
+    tag, or the digest of an untagged image) in Cloud Registry (``backends/cloud_registry_mapping.py``)."""
+    if image.service != CLOUD_REGISTRY:
+        return 1
+    return len(versions(image.tags, image.digest))
 
 
 def _moment(now: object) -> datetime:

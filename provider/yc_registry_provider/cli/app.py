@@ -1,4 +1,5 @@
-"""The ``yc-registry`` commands: ``images list`` and ``cleanup`` (a plan without ``--yes``, the deletes with it).
+"""The ``yc-registry`` commands: ``images list``, ``cleanup`` (a plan without ``--yes``, the deletes with it) and
+``artifacts`` (a Cloud Registry registry's raw artifacts and the layout recognised: ``cli/artifacts.py``).
 
 Settings come from ``config.resolve_settings`` with the provider's precedence: these options first, then the
 environment (``YC_TOKEN``, ``YC_SERVICE_ACCOUNT_KEY_FILE``, ``YC_ENDPOINT``, ``YC_PLAINTEXT``, ``YC_FOLDER_ID``),
@@ -23,7 +24,7 @@ from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
 from ..errors import SUNSET_EXPLANATION, InvalidArgumentError, RegistryError
 from ..models import ImageInfo
 from ..version import distribution_version
-from . import render
+from . import artifacts, render
 from .progress import ProgressBar, ProgressLines
 
 PROG = "yc-registry"
@@ -140,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog=PROG, description="List and clean up Yandex Cloud Container Registry "
                                                             "images.")
     parser.add_argument("--version", action="version", version=f"{PROG} {distribution_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup}",
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{images,cleanup,artifacts}",
                                      parser_class=Parser)
 
     images = commands.add_parser("images", help="image inventory")
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--format", choices=("text", "json"), default="text")
     _connection(cleanup)
     cleanup.set_defaults(handler=run)
+    artifacts.add_parser(commands, _connection)
     return parser
 
 

@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from yc_registry_provider.fake.builders import DEMO_TOKEN, add_images, add_registry, seed_demo
+from yc_registry_provider.backends import cloud_registry_mapping as mapping
+from yc_registry_provider.fake.builders import DEMO_FOLDER_ID, DEMO_TOKEN, add_images, add_registry, seed_demo
 from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
@@ -68,6 +69,18 @@ def _finite(text: str) -> float:
     return value
 
 
+def failing_tag(text: str) -> tuple[str, tuple[str, str]]:
+    """``<registry>/<repository>:<tag>=<CODE>[:<message>]``: a version the migration cannot move."""
+    key, sep, failure = text.partition("=")
+    where, colon, version = key.rpartition(":")
+    code, _, message = failure.partition(":")
+    if not sep or not colon or "/" not in where or not version or not code.strip():
+        raise argparse.ArgumentTypeError(
+            f"must be <registry>/<repository>:<tag>=<CODE>[:<message>], e.g. "
+            f"'crpr0000000000000001/app:latest=BLOB_UNKNOWN:layer missing' (got {text!r})")
+    return key, (code.strip(), message.strip() or f"injected failure of {key} (--failing-tag)")
+
+
 BULK_REPOSITORY = "bulk"
 
 
@@ -91,8 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls", action="store_true",
                         help="also serve TLS on a second free port, with a fresh self-signed certificate "
                              "(for the official SDK, which sends credentials only over TLS)")
-    parser.add_argument("--seed", choices=("demo", "empty"), default="demo",
-                        help="demo: registries, repositories and images to point a program at; empty: nothing")
+    parser.add_argument("--seed", choices=("demo", "migrated", "empty"), default="demo",
+                        help="demo: registries, repositories and images to point a program at; migrated: the demo "
+                             f"with folder {DEMO_FOLDER_ID} already migrated to Cloud Registry (its images are "
+                             "Cloud Registry artifacts too); empty: nothing")
+    parser.add_argument("--artifact-layout", choices=mapping.LAYOUTS, default=mapping.DEFAULT_LAYOUT,
+                        help="how Cloud Registry lays out a Docker image's version artifacts (undocumented, so "
+                             "each plausible layout can be served): "
+                             + "; ".join(f"{name}: {text}" for name, text in mapping.LAYOUT_HELP.items()))
     parser.add_argument("--seed-images", type=non_negative_int, default=0, metavar="N",
                         help=f"also push N untagged images into repository {BULK_REPOSITORY!r} of the first "
                              "registry (one is added if there is none)")
@@ -113,22 +132,31 @@ def build_parser() -> argparse.ArgumentParser:
                              "e.g. 2 to watch a migration's progress for a while")
     parser.add_argument("--migration-stage-seconds", type=non_negative_seconds, default=None, metavar="SECONDS",
                         help="how long a migration stays CREATED and then SCHEDULED (default 0.05)")
-    parser.add_argument("--fail-tag", action="append", default=[], metavar="REGISTRY/REPOSITORY:TAG",
-                        help="this tag fails to migrate (error code INTERNAL), so a FolderMigration fails naming "
-                             "it; repeatable")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    parser.add_argument("--failing-tag", type=failing_tag, action="append", default=[], metavar="REG/REPO:TAG=CODE:MSG",
+                        help="a version a folder migration cannot move: the dashboard's top_failed_tags names it "
+                             "with CODE and MSG; repeatable")
+    parser.add_argument("--start-operation-spans-migration", action="store_true",
+                        help="StartFolder's Operation lasts the whole migration and, when tags failed, ends with "
+                             "error code 13 'migration of folder F failed for N tag(s)', naming none of them")
     return parser
 
 
 def build_model(args: argparse.Namespace) -> FakeModel:
     """A model seeded and tuned as the options say; the demo token is always accepted."""
     model = FakeModel()
-    if args.seed == "demo":
+    cloud = model.cloud_registry.knobs
+    cloud.artifact_layout = args.artifact_layout
+    cloud.failing_tags.update(dict(args.failing_tag))
+    cloud.start_operation_spans_migration = args.start_operation_spans_migration
+    if args.seed in ("demo", "migrated"):
         seed_demo(model)
     if args.seed_images:
         registry = next(iter(model.registries.values()), None) or add_registry(model)
         add_images(model, registry.id, BULK_REPOSITORY, args.seed_images)
+    if args.seed == "migrated":  # done already: started long enough ago for every version to have moved
+        model.cloud_registry.start_folder_migration(DEMO_FOLDER_ID, already_running_for=3600.0)
     model.accept_iam_token(DEMO_TOKEN)
     knobs = model.knobs
     knobs.latency = args.latency
@@ -143,11 +171,6 @@ def build_model(args: argparse.Namespace) -> FakeModel:
         migration.tags_per_second = args.migration_tags_per_second
     if args.migration_stage_seconds is not None:
         migration.stage_seconds = args.migration_stage_seconds
-    for tag in args.fail_tag:
-        if ":" not in tag or "/" not in tag.split(":", 1)[0]:
-            raise SystemExit(f"python -m yc_registry_provider.fake: error: --fail-tag must be "
-                             f"REGISTRY/REPOSITORY:TAG (got {tag!r})")
-        migration.failing_tags[tag] = ("INTERNAL", f"the fake was told to fail {tag} (--fail-tag)")
     return model
 
 
@@ -164,6 +187,11 @@ def describe(model: FakeModel) -> str:
         for repo, images in repos.items():
             lines.append(f"  repository {registry.id}/{repo}")
             lines.extend(f"    {entry}" for entry in images)
+    cloud = model.cloud_registry
+    for cloud_registry in cloud.registries.values():
+        versions = sum(1 for a in cloud.artifacts.values() if a.registry_id == cloud_registry.id and a.manifest_digest)
+        lines.append(f"Cloud Registry registry {cloud_registry.id} ({cloud_registry.status}, folder "
+                     f"{cloud_registry.folder_id}): {versions} version artifacts, layout {cloud.knobs.artifact_layout}")
     return "\n".join(lines) if lines else "(no registries: --seed empty)"
 
 

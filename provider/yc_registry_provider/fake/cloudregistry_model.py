@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from yc_registry_provider.backends import cloud_registry_mapping as mapping
 from yc_registry_provider.fake import cloudregistry_limits as limits
-from yc_registry_provider.fake.common import FakeError, Operation, SharedState
+from yc_registry_provider.fake.common import INTERNAL_CODE, FakeError, Operation, OperationError, SharedState
 
 DEFAULT_CLOUD_ID = "b1g-fake-cloud"
 STAGES = ("CREATED", "SCHEDULED", "IN_PROGRESS")
@@ -141,7 +141,12 @@ class MigrationKnobs:
     failing_tags: dict[str, tuple[str, str]] = field(default_factory=dict)  # "reg/repo:tag" -> (code, message)
     status_when_tags_fail: str = "FAILED"  # or "COMPLETED": the overall status once done with failed tags
     operation_seconds: float = 0.0     # StartFolder / Toggle* operations finish after this
+    # StartFolder's Operation lasts the whole migration and, when tags failed, ends with error code 13
+    # "migration of folder F failed for N tag(s)" naming none of them (the dashboard's top_failed_tags do)
+    start_operation_spans_migration: bool = False
     immutable_registries: set[str] = field(default_factory=set)  # deletes there need with_history
+    # where a version's name sits (cloud_registry_mapping.LAYOUTS); set it before anything is pushed or migrated
+    artifact_layout: str = mapping.DEFAULT_LAYOUT
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,7 @@ class CloudRegistryModel:
         self.folder_clouds: dict[str, str] = {}
         self.deleted_artifact_ids: list[str] = []
         self.delete_requests: list[tuple[str, bool]] = []  # (artifact_id, with_history) as received
-        self._by_path: dict[tuple[str, str], str] = {}
+        self._by_place: dict[tuple[str, str, str, bool], str] = {}  # (registry, path, name, is a version) -> id
         self._pending_deletes: dict[str, str] = {}
         self._issued_tokens: collections.OrderedDict[str, None] = collections.OrderedDict()
 
@@ -269,8 +274,10 @@ class CloudRegistryModel:
     def _place(self, registry_id: str, repository: str, tags: list[str], digest: str,
                config: tuple[str, int] | None, layers: tuple[tuple[str, int], ...], created_at: float) -> list[Artifact]:
         made = []
-        for place in mapping.places_for_image(repository, tags, digest):
-            existing = self._by_path.get((registry_id, place.path))
+        layout = mapping.check_layout(self.knobs.artifact_layout)
+        for place in mapping.places_for_image(repository, tags, digest, layout):
+            key = (registry_id, place.path, place.name, place.kind == mapping.KIND_ARTIFACT)
+            existing = self._by_place.get(key)
             if existing is not None and place.kind != mapping.KIND_ARTIFACT:
                 continue
             if existing is not None:  # a tag moving to another image: its version artifact is replaced
@@ -280,7 +287,7 @@ class CloudRegistryModel:
             if place.kind == mapping.KIND_ARTIFACT:
                 artifact.manifest_digest, artifact.config, artifact.layers = digest, config, layers
             self.artifacts[artifact.id] = artifact
-            self._by_path[(registry_id, place.path)] = artifact.id
+            self._by_place[key] = artifact.id
             made.append(artifact)
         return made
 
@@ -366,9 +373,10 @@ class CloudRegistryModel:
         if not path:
             raise _invalid("path", "required, got an empty string")
         self.advance()
-        with self._lock:
-            artifact_id = self._by_path.get((registry_id, path))
-            artifact = self.artifacts.get(artifact_id) if artifact_id else None
+        with self._lock:  # a container first: in the version-in-name layouts versions share their package's path
+            at_path = sorted((a for a in self.artifacts.values() if a.registry_id == registry_id and a.path == path),
+                             key=lambda a: a.kind == mapping.KIND_ARTIFACT)
+            artifact = at_path[0] if at_path else None
         if artifact is None:
             raise FakeError("NOT_FOUND", f"no artifact at path {path!r} in registry {registry_id}")
         return artifact
@@ -435,10 +443,15 @@ class CloudRegistryModel:
                                    f"artifacts policy of registry {artifact.registry_id}; delete it with "
                                    "with_history=true")
             if artifact.kind != mapping.KIND_ARTIFACT and any(
-                    a.registry_id == artifact.registry_id and a.path.startswith(artifact.path + "/")
+                    a.registry_id == artifact.registry_id and a.id != artifact.id
+                    and (a.path.startswith(artifact.path + "/") or a.path == artifact.path)
                     for a in self.artifacts.values()):
                 raise FakeError("FAILED_PRECONDITION", f"{artifact.kind} {artifact.path} of registry "
                                    f"{artifact.registry_id} is not empty; delete what it holds first")
+            limit = self.cr.knobs.max_unfinished_operations  # one OperationService, one limit for both services
+            if limit > 0 and self.cr.unfinished_count() >= limit:
+                raise FakeError("RESOURCE_EXHAUSTED", f"too many unfinished operations: {self.cr.unfinished_count()} "
+                                                      f"of at most {limit}; retry later")
             now = self.cr.clock()
             artifact.status = "DELETING"
             op = Operation(id=self.cr.new_id("operation"), image_id="", created_at=now,
@@ -453,8 +466,9 @@ class CloudRegistryModel:
         artifact = self.artifacts.pop(artifact_id, None)
         self._pending_deletes.pop(artifact_id, None)
         if artifact is not None:
-            if self._by_path.get((artifact.registry_id, artifact.path)) == artifact_id:
-                del self._by_path[(artifact.registry_id, artifact.path)]
+            key = (artifact.registry_id, artifact.path, artifact.name, artifact.kind == mapping.KIND_ARTIFACT)
+            if self._by_place.get(key) == artifact_id:
+                del self._by_place[key]
             self.deleted_artifact_ids.append(artifact_id)
 
     # ----- MigrationService ----------------------------------------------------------------------
@@ -515,7 +529,8 @@ class CloudRegistryModel:
                 where = (registry.id, image.repository)
                 m.repository_ranges.setdefault(where, (len(units), len(units)))
                 for version in mapping.versions(image.tags, image.digest):
-                    at = self._by_path.get((registry.id, mapping.version_place(image.repository, version).path))
+                    place = mapping.version_place(image.repository, version, self.knobs.artifact_layout)
+                    at = self._by_place.get((registry.id, place.path, place.name, True))
                     if at is not None and self.artifacts[at].manifest_digest == image.digest:
                         continue  # already there (a migration that failed before moved it)
                     key = f"{registry.id}/{image.repository}:{version}"
@@ -527,11 +542,23 @@ class CloudRegistryModel:
                 m.repository_ranges[where] = (m.repository_ranges[where][0], len(units))
             m.registry_ranges[registry.id] = (start, len(units))
         self.migrations[folder_id] = m
-        op = Operation(id=m.operation_id, image_id="", created_at=self.cr.clock(),
-                       done_at=self.cr.clock() + self.knobs.operation_seconds, modified_at=self.cr.clock(),
-                       description="Start folder migration", kind="cloudregistry.start_folder_migration",
-                       metadata={"folder_id": folder_id, "registry_ids": list(m.registry_ids)})
+        done_at, on_done = self.cr.clock() + self.knobs.operation_seconds, None
+        if self.knobs.start_operation_spans_migration:
+            done_at = max(done_at, started_at + 2 * m.stage_seconds + len(units) / m.tags_per_second + 0.001)
+            on_done = lambda: self._start_outcome(m)  # noqa: E731
+        op = Operation(id=m.operation_id, image_id="", created_at=self.cr.clock(), done_at=done_at,
+                       modified_at=self.cr.clock(), description="Start folder migration",
+                       kind="cloudregistry.start_folder_migration",
+                       metadata={"folder_id": folder_id, "registry_ids": list(m.registry_ids)}, on_done=on_done)
         return self.cr.add_operation(op)
+
+    @staticmethod
+    def _start_outcome(m: Migration) -> OperationError | None:
+        """How a StartFolder Operation spanning the migration ends: an error counting (not naming) failed tags."""
+        failed = sum(1 for u in m.units if u.failure)
+        if not failed:
+            return None
+        return OperationError(INTERNAL_CODE, f"migration of folder {m.folder_id} failed for {failed} tag(s)")
 
     def _unit_status(self, m: Migration, stage: str, done: int, index: int) -> str:
         if index < done:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Protocol
 
 
+INTERNAL_CODE = 13  # google.rpc.Code INTERNAL: how the fake ends an operation that failed
+
+
 class FakeError(Exception):
     """A rule the fake enforces was broken; ``code`` is a gRPC status code NAME such as "NOT_FOUND"."""
 
@@ -63,3 +66,5 @@ class SharedState(Protocol):
     def advance(self) -> None: ...
 
     def add_operation(self, op: Operation) -> Operation: ...
+
+    def unfinished_count(self) -> int: ...

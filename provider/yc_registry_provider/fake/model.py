@@ -22,11 +22,10 @@ from typing import Any, Callable, Iterable
 import jwt
 
 from yc_registry_provider.fake import api_limits as limits
-from yc_registry_provider.fake.common import FakeError, Operation, OperationError
+from yc_registry_provider.fake.common import INTERNAL_CODE, FakeError, Operation, OperationError
 
 IAM_TOKEN_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 IAM_TOKEN_LIFETIME_SECONDS = 12 * 3600
-INTERNAL_CODE = 13
 MAX_REMEMBERED_PAGE_TOKENS = 100_000
 ABORTED_CODE = 10
 NOT_FOUND_CODE = 5
@@ -626,6 +625,10 @@ class ContainerRegistryModel:
             if not op.done:
                 self._finish(op, OperationError(CANCELLED_CODE, "operation cancelled"), at=self.clock())
             return op
+
+    def unfinished_count(self) -> int:
+        """How many operations are unfinished right now (no advance; call under the lock or after advancing)."""
+        return len(self._unfinished)
 
     def unfinished_operations(self) -> int:
         """How many delete operations are still running."""

@@ -15,7 +15,8 @@ import time
 from typing import Any, Callable, Iterator, Mapping, Protocol
 
 from .. import validation
-from ..errors import InvalidArgumentError, MigrationFailedError, MigrationIncompleteError, MigrationTimeoutError
+from ..errors import (InvalidArgumentError, MigrationFailedError, MigrationIncompleteError, MigrationTimeoutError,
+                      OperationFailedError)
 from ..migration import LEVELS, Dashboard, Verification, compare
 from ..models import ImageInfo
 from .values import DiffPlan, same
@@ -187,6 +188,17 @@ def preview_message(backend: MigrationBackend, inputs: Mapping[str, Any]) -> str
             "arrived; destroy changes nothing in the cloud")
 
 
+def _start_failure(backend: MigrationBackend, folder_id: str, exc: OperationFailedError) -> Exception:
+    """StartFolder's Operation ended with an error (which may name no tag): the dashboard's failed tags, named,
+    beside the Operation's own error; the Operation's error alone when the dashboard names nothing."""
+    board = backend.folder_dashboard(folder_id)
+    if board is None or not (board.failed_tags() or board.failed):
+        return exc
+    return MigrationFailedError(
+        f"{board.failure_message()} (StartFolder operation {exc.operation_id} ended with code {exc.error_code}: "
+        f"{exc.error_message})", folder_id=folder_id, failed_tags=[t.describe(r) for r, t in board.failed_tags()])
+
+
 def create(backend: MigrationBackend, inputs: Mapping[str, Any], *, progress: Progress,
            sleep: Callable[[float], None] = time.sleep) -> tuple[str, dict[str, Any]]:
     """Adopt or start the folder's migration, wait for it, verify it; (resource id = folder id, outputs)."""
@@ -202,8 +214,11 @@ def create(backend: MigrationBackend, inputs: Mapping[str, Any], *, progress: Pr
         progress(f"starting the migration of folder {folder_id} to Cloud Registry{again}: EVERY registry of the "
                  "folder moves (registry ids and pull addresses persist; access bindings, policies and aliases move "
                  "too); it cannot be undone")
-        registry_ids = backend.start_folder_migration(folder_id, disable_redirects=props["disable_redirects"],
-                                                      timeout=props["timeout"])
+        try:
+            registry_ids = backend.start_folder_migration(folder_id, disable_redirects=props["disable_redirects"],
+                                                          timeout=props["timeout"])
+        except OperationFailedError as exc:
+            raise _start_failure(backend, folder_id, exc) from exc
         started_here = True
         progress(f"migration of folder {folder_id} started for registries {', '.join(registry_ids) or 'none'}")
     board = wait_for_completion(backend, folder_id, timeout=props["timeout"], progress=progress, sleep=sleep)

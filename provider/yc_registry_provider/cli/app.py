@@ -41,7 +41,7 @@ CONFIG_WORDS = {"yandex:token": "YC_TOKEN", "yc-registry:token": "YC_TOKEN", "ya
                 "yandex:serviceAccountKeyFile": "YC_SERVICE_ACCOUNT_KEY_FILE"}
 
 
-def cli_words(message: str) -> str:
+def cli_words(message: str, flags: dict[str, str] | None = None) -> str:
     """A message of the shared rules in this command's language: flags instead of field names (``keep_rules[1]``
     is the second ``--keep-rule``; ``delete_all=True`` is ``--delete-all``), YC_* instead of Pulumi config."""
     message = re.sub(r"\bkeep_rules\[(\d+)\](?:\.(\w+))?",
@@ -52,7 +52,7 @@ def cli_words(message: str) -> str:
     message = re.sub(r"\b(\w+)\[(\d+)\]", lambda m: f"{FLAGS[m.group(1)]} #{int(m.group(2)) + 1}"
                      if m.group(1) in FLAGS else m.group(0), message)
     message = re.sub(r"\b(untagged_only|delete_all|recursive)=True\b", lambda m: FLAGS[m.group(1)], message)
-    for name, flag in FLAGS.items():
+    for name, flag in {**FLAGS, **(flags or {})}.items():
         message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
     for key, word in CONFIG_WORDS.items():
         message = message.replace(key, word)
@@ -325,7 +325,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except (RegistryError, OSError) as exc:
         if args.debug:
             traceback.print_exc(file=err)
-        message = cli_words(" ".join(str(exc).split()) or type(exc).__name__)
+        own = {"registry_id": "--registry-id"} if args.command == "artifacts" else None  # that command's flag
+        message = cli_words(" ".join(str(exc).split()) or type(exc).__name__, own)
         err.write(f"{PROG}: error: {message}\n")
         return EXIT_USAGE if isinstance(exc, InvalidArgumentError) else EXIT_INCOMPLETE
 

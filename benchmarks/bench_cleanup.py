@@ -16,6 +16,11 @@ Targets (issue 12): (b) at least 30x faster per image than (a), within 1.10x of 
 OperationService.Get calls per delete on average; (e) within 1.10x of its limit (issue 15) (the first poll of each delete is placed at the operation's
 duration learned from the deletes already done in the run). Then one cleanup of 2,000 images with its peak
 Python memory (tracemalloc).
+
+``--keep-in-use`` adds (f): the same 500-image cleanup with the ``keep_in_use`` rule on, against a fake whose folder
+also holds workloads (``WORKLOADS``: containers, instances, instance groups, each call with the same latency), of
+which ``IN_USE`` images are run by digest. The in-use set is read before anything is deleted and again for every
+delete, never older than that image's re-read (one read serves every delete waiting for one that recent).
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ REPOSITORY = f"{REGISTRY}/app"
 LATENCY = 0.02
 OPERATION = 0.30
 MAX_UNFINISHED = 10
+WORKLOADS = {"containers": 5, "instances": 5, "instance_groups": 2}
+IN_USE = 10
 
 
 def tags_of(n: int) -> list[str]:
@@ -48,10 +55,12 @@ def tags_of(n: int) -> list[str]:
     return [f"build-{n}-{k}" for k in range(2 + n % 2)]
 
 
-def serve(count: int, knobs: dict[str, Any], conn: Connection, cloud: bool = False) -> None:
-    """Child process: a fake holding ``count`` images (in Cloud Registry, 2-3 tags each, when ``cloud``); sends its
-    addresses, then its counters when told to stop."""
-    from yc_registry_provider.fake import FakeModel, FakeServer, add_images, add_registry
+def serve(count: int, knobs: dict[str, Any], conn: Connection, cloud: bool = False, workloads: bool = False) -> None:
+    """Child process: a fake holding ``count`` images (in Cloud Registry, 2-3 tags each, when ``cloud``; with
+    ``workloads`` also the WORKLOADS, IN_USE of the images run by digest); sends its addresses, then its counters
+    when told to stop."""
+    from yc_registry_provider.fake import (FakeModel, FakeServer, add_container_revision, add_images, add_instance,
+                                           add_instance_group, add_registry)
     from yc_registry_provider.fake.builders import add_cloud_registry, push_cloud_image
 
     model = FakeModel()
@@ -62,7 +71,16 @@ def serve(count: int, knobs: dict[str, Any], conn: Connection, cloud: bool = Fal
             push_cloud_image(model, REGISTRY, "app", tags_of(n))
     else:
         add_registry(model, REGISTRY)
-        add_images(model, REGISTRY, "app", count)
+        images = add_images(model, REGISTRY, "app", count)
+        if workloads:
+            refs = [f"cr.yandex/{REPOSITORY}@{image.digest}" for image in images[:IN_USE]]
+            refs += [f"cr.yandex/{REPOSITORY}:not-pushed"] * sum(WORKLOADS.values())
+            for n in range(WORKLOADS["containers"]):
+                add_container_revision(model, refs.pop(0), container=f"c{n}")
+            for n in range(WORKLOADS["instances"]):
+                add_instance(model, refs.pop(0), name=f"vm{n}")
+            for n in range(WORKLOADS["instance_groups"]):
+                add_instance_group(model, refs.pop(0), name=f"g{n}")
     for name, value in knobs.items():
         setattr(model.knobs, name, value)
     with FakeServer(model, tls=True) as server:
@@ -80,11 +98,12 @@ def serve(count: int, knobs: dict[str, Any], conn: Connection, cloud: bool = Fal
 class Fake:
     """A fake registry in a spawned child process."""
 
-    def __init__(self, count: int, cloud: bool = False) -> None:
+    def __init__(self, count: int, cloud: bool = False, workloads: bool = False) -> None:
         knobs = {"latency": LATENCY, "operation_duration": OPERATION, "max_unfinished_operations": MAX_UNFINISHED}
         self.cloud = cloud
         self.conn, child = multiprocessing.Pipe()
-        self.process = multiprocessing.get_context("spawn").Process(target=serve, args=(count, knobs, child, cloud),
+        self.process = multiprocessing.get_context("spawn").Process(target=serve,
+                                                                   args=(count, knobs, child, cloud, workloads),
                                                                    daemon=True)
         self.process.start()
         self.address, self.tls_address, self.root_certificate = self.conn.recv()
@@ -119,11 +138,15 @@ def sdk_loop(fake: Fake, count: int) -> float:
     return (time.perf_counter() - started) / len(ids)
 
 
-def engine(fake: Fake) -> CleanupReport:
-    """(b)/(d): cleanup_images (the public function; default concurrency 10) on the whole repository."""
+def engine(fake: Fake, keep_in_use: bool = False) -> CleanupReport:
+    """(b)/(d)/(f): cleanup_images (the public function; default concurrency 10) on the whole repository."""
+    from yc_registry_provider.backends.workloads import workloads_for
+
     with fake.client() as backend:
         return cleanup_images(backend=backend, repository_name=REPOSITORY, delete_all=True,
-                              progress=lambda event: None, raise_on_failure=False)
+                              progress=lambda event: None, raise_on_failure=False,
+                              keep_in_use=True if keep_in_use else None,
+                              workloads=workloads_for(backend) if keep_in_use else None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cloud-images", type=int, default=500, help="images of the Cloud Registry run, 2-3 tags "
                                                                       "each (0 skips it)")
     parser.add_argument("--only-cloud", action="store_true", help="run (e) alone")
+    parser.add_argument("--keep-in-use", action="store_true", help="also (f): (b) with keep_in_use on")
     args = parser.parse_args(argv)
     if args.only_cloud:
         return cloud_run(args.cloud_images)
@@ -157,6 +181,17 @@ def main(argv: list[str] | None = None) -> int:
         ("(c) server limit", args.images, limit, limit / args.images, f"{per_sdk / (limit / args.images):.1f}x",
          "1.00x"),
     ]
+    in_use_report, in_use_counters = None, {}
+    if args.keep_in_use:
+        in_use_fake = Fake(args.images, workloads=True)
+        try:
+            in_use_report = engine(in_use_fake, keep_in_use=True)
+        finally:
+            in_use_counters = in_use_fake.stop()
+        done = len(in_use_report.deleted)
+        rows.append(("(f) (b) with keep_in_use on", done, in_use_report.elapsed,
+                     in_use_report.elapsed / max(1, done), f"{per_sdk / (in_use_report.elapsed / max(1, done)):.1f}x",
+                     f"{in_use_report.elapsed / limit:.2f}x"))
     big_report, peak = None, 0
     if args.big:
         big = Fake(args.big)
@@ -184,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(b): {report.summary()}")
     print(f"(b): {deletes} Delete calls for {counters['deleted']} deleted images "
           f"({deletes - counters['deleted']} throttled and retried), {counters['left']} images left")
+    if in_use_report is not None:
+        calls = in_use_counters["calls"]
+        reads = calls.get("ContainerService.ListRevisions", 0)
+        workload_calls = sum(v for k, v in calls.items() if k.startswith(("ContainerService.", "InstanceService.",
+                                                                          "InstanceGroupService.")))
+        print(f"(f): {in_use_report.elapsed / report.elapsed:.2f}x the time of (b); {len(in_use_report.kept)} kept in "
+              f"use (expected {IN_USE}); the in-use set read {reads} times ({workload_calls} workload calls) for "
+              f"{len(in_use_report.deleted)} deletes; ok={in_use_report.ok}")
     if big_report is not None:
         print(f"(d): peak traced memory {peak / 2**20:.1f} MiB for {args.big} images "
               f"({peak / max(1, args.big) / 1024:.1f} KiB per image; Python objects only); ok={big_report.ok}")
@@ -195,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"targets: >=30x faster per image than (a): {'PASS' if fast else 'FAIL'}; "
           f"within 1.10x of the limit: {'PASS' if close else 'FAIL'}; "
           f"<=2.5 polls per delete: {'PASS' if few_polls else 'FAIL'}")
-    ok = fast and close and few_polls and report.ok and (big_report is None or big_report.ok)
+    ok = fast and close and few_polls and report.ok and (big_report is None or big_report.ok) and (
+        in_use_report is None or (in_use_report.ok and len(in_use_report.kept) == IN_USE))
     if args.cloud_images:
         ok = cloud_run(args.cloud_images) == 0 and ok
     return 0 if ok else 1

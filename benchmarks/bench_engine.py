@@ -12,7 +12,7 @@ Kinds (``--kinds``):
   of RecursionError between 300 and 1,000 resources;
 - ``native``: a YAML program of N ``yc-registry:index:Image`` served by the native plugin (PulumiPlugin.yaml,
   ``pulumi install`` once before, untimed); its deletes run in a thread pool of ``plugin.provider.PLUGIN_THREADS``,
-  so as many run at once as the engine sends (``--parallel``, default 4 x CPUs... see ``--parallel``).
+  so as many run at once as the engine sends (the CLI's ``--parallel``; pass it with this script's ``--parallel``).
 
 Each kind runs with the file backend's checkpoints (every step rewrites the whole state) and with
 ``PULUMI_SKIP_CHECKPOINTS=true`` (state written once at the end; ``--checkpoints on,off``). Reported: seconds and
@@ -48,8 +48,10 @@ import grpc
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
+sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from engine import BUILD_COMMAND, FakeProcess, Project, cli_path, offline_env, program_project  # noqa: E402
+from harness.cloud import peak_overlap  # noqa: E402
 from yc_registry_provider.fake import DEMO_TOKEN  # noqa: E402
 
 KINDS = ("images", "floor", "native")
@@ -184,12 +186,7 @@ def peak_in_flight(fake: FakeProcess, count: int, duration: float) -> int:
             except grpc.RpcError:
                 continue
             starts.append(operation.created_at.ToNanoseconds() / 1e9)
-    events = sorted([(at, 1) for at in starts] + [(at + duration, -1) for at in starts])
-    peak = running = 0
-    for _, step in events:
-        running += step
-        peak = max(peak, running)
-    return peak
+    return peak_overlap(starts, duration)
 
 
 # -- one run ---------------------------------------------------------------------------------------------------------

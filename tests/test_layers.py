@@ -12,7 +12,7 @@ import pytest
 PROVIDER = Path(__file__).resolve().parents[1] / "provider" / "yc_registry_provider"
 PURE = ["errors", "limits", "validation", "selection", "retry", "models", "config", "backends",
         "backends.base", "backends.cloud_registry_mapping", "migration", "cleanup.rules",
-        "lifecycle.values"]
+        "lifecycle.values", "in_use", "cleanup.freshness"]
 
 
 @pytest.mark.parametrize("module", PURE)
@@ -54,3 +54,12 @@ def test_each_fake_service_model_stands_alone(model: str, other: str) -> None:
     # and the composition that needs both lives in fake/cloud.py
     assert {"yc_registry_provider.fake.model", "yc_registry_provider.fake.cloudregistry_model"} <= _imported_modules(
         PROVIDER / "fake" / "cloud.py")
+
+
+@pytest.mark.parametrize("other", ["model", "cloudregistry_model", "cloud"])
+def test_the_fake_workloads_model_stands_alone(other: str) -> None:
+    # given the workloads model (keep_in_use reads it), then it imports neither registry model nor their composition
+    assert f"yc_registry_provider.fake.{other}" not in _imported_modules(PROVIDER / "fake" / "workloads_model.py")
+    assert "grpc" not in _imported_modules(PROVIDER / "fake" / "workloads_model.py")
+    # and fake/cloud.py puts it beside the others
+    assert "yc_registry_provider.fake.workloads_model" in _imported_modules(PROVIDER / "fake" / "cloud.py")

@@ -324,7 +324,7 @@ CLEANUP_DEFAULTS: Dict[str, Any] = {
 # protect). Tag patterns match whole tags; delete_tags_matching keeps every untagged image and the tagged
 # images its filter does not match.
 CLEANUP_RULE_NAMES = ("keep_tags", "keep_tag_prefixes", "keep_last", "keep_rules", "older_than", "untagged_only",
-                      "delete_tags_matching")
+                      "delete_tags_matching", "keep_in_use")
 # Rules that count as keep rules only while their config switch is on.
 _SWITCHES = (("older_than", "olderThanIsKeepRule"), ("untagged_only", "untaggedOnlyIsKeepRule"),
              ("delete_tags_matching", "deleteTagsMatchingIsKeepRule"))
@@ -376,6 +376,13 @@ def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
         elif entries:
             counted.append("keep_rules [" + ", ".join(
                 f"{entry.get('tag_pattern')}={_whole(entry.get('keep_last'))}" for entry in entries) + "]")
+    keep_in_use = inputs.get("keep_in_use")  # True, or {sources, folders} ({} = every source): keeps running images
+    if is_unknown(keep_in_use):
+        unknown.append("keep_in_use")
+    elif keep_in_use is True or isinstance(keep_in_use, Mapping):
+        sources = keep_in_use.get("sources") if isinstance(keep_in_use, Mapping) else None
+        shown = ", ".join(str(x) for x in sources) if isinstance(sources, list) and sources else "every source"
+        counted.append(f"keep_in_use [{shown}]")
     keep_last = inputs.get("keep_last")
     if is_unknown(keep_last):
         unknown.append("keep_last")
@@ -409,8 +416,8 @@ def _cleanup_rules(inputs: Mapping[str, Any], cfg: Mapping[str, Any]
 
 def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[str, Any]] = None) -> List[str]:
     """An ImageCleanup must keep something: at least one keep rule (``keep_tags``, ``keep_tag_prefixes``,
-    ``keep_last > 0``, ``keep_rules``, ``older_than``, ``untagged_only``, ``delete_tags_matching``; the last three
-    can be excluded by config).
+    ``keep_last > 0``, ``keep_rules``, ``older_than``, ``untagged_only``, ``delete_tags_matching``, ``keep_in_use``;
+    ``older_than``, ``untagged_only`` and ``delete_tags_matching`` can be excluded by config).
 
     ``delete_all=True`` only lifts the provider's refusal of a cleanup without rules, so it is reported only
     when no rule is given (and ``allowDeleteAll`` is false), and not for a ``registry_id`` scope unless
@@ -455,7 +462,8 @@ def check_cleanup_keep_rule(inputs: Mapping[str, Any], config: Optional[Mapping[
              "keep_rules": "keep_rules ([{tag_pattern, keep_last}], newest N per pattern)",
              "delete_tags_matching": "delete_tags_matching (regexes of the tags to delete)",
              "older_than": "older_than (e.g. '30d': younger images are kept)",
-             "untagged_only": "untagged_only=True (tagged images are kept)"}
+             "untagged_only": "untagged_only=True (tagged images are kept)",
+             "keep_in_use": "keep_in_use=True (images a workload runs are kept)"}
     wanted = [hints[n] for n in _counted_rule_names(cfg)]
     what = "no counted keep rule" if excluded else "no keep rule"
     return [f"ImageCleanup of {scope} has {what}{not_counted}: set {', '.join(wanted[:-1])} "

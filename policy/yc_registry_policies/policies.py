@@ -149,7 +149,8 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
     return ResourceValidationPolicy(
         name="cleanup-needs-keep-rule",
         description="An ImageCleanup must keep something: at least one keep rule (keep_tags, keep_tag_prefixes, "
-                    "keep_last, keep_rules, older_than, untagged_only, delete_tags_matching); delete_all=True "
+                    "keep_last, keep_rules, older_than, untagged_only, delete_tags_matching, keep_in_use); "
+                    "delete_all=True "
                     "with no keep rule is reported, except on a whole registry (emptied so it can be deleted).",
         validate=validate,
         enforcement_level=enforcement_level,
@@ -180,7 +181,7 @@ def cleanup_needs_keep_rule(enforcement_level: EnforcementLevel = EnforcementLev
         }),
         remediation_steps="Add a keep rule to the ImageCleanup: keep_tags=[...] (whole-tag regexes, e.g. "
                           "'v1\\..*'), keep_tag_prefixes=[...], keep_last=N, keep_rules=[{tag_pattern, keep_last}], "
-                          "older_than='30d' or untagged_only=True.",
+                          "older_than='30d', untagged_only=True or keep_in_use=True.",
     )
 
 

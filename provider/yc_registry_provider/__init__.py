@@ -13,7 +13,8 @@ from .errors import (AmbiguousMatchError, ApiError, CleanupFailedError, Configur
                      InvalidArgumentError, MigrationError, MigrationFailedError, MigrationIncompleteError,
                      MigrationTimeoutError, NoMatchError, NotFoundError, OperationError, OperationFailedError,
                      OperationTimeoutError, PermissionDeniedError, RegistryError, RegistryReadOnlyError,
-                     SelectionError, ThrottledError, TransientError, UnauthenticatedError, UnavailableError)
+                     SelectionError, ThrottledError, TransientError, UnauthenticatedError, UnavailableError,
+                     WorkloadSourceError)
 from .limits import DEFAULT_DELETE_TIMEOUT
 from .models import BlobInfo, ImageInfo
 from .retry import RetryPolicy, WaitPolicy
@@ -65,5 +66,6 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "WaitPolicy",
+    "WorkloadSourceError",
     "resolve_settings",
 ]

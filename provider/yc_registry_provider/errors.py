@@ -19,6 +19,8 @@ Tree::
     |   +-- OperationFailedError       done with an error status
     |   +-- OperationTimeoutError      not done within the deadline
     +-- CleanupFailedError             a cleanup left selected images undeleted; ``report`` says which and why
+    +-- WorkloadSourceError            keep_in_use could not read a workload source (``source``, ``role``): the
+                                       cleanup stops before deleting anything (fail closed)
     +-- MigrationError                 a migration to Cloud Registry did not end well; ``folder_id`` names it
     |   +-- MigrationFailedError       it finished without meeting the completion criteria (failed tags named)
     |   +-- MigrationTimeoutError      it was still under way at the deadline (it goes on in the cloud)
@@ -157,6 +159,17 @@ class CleanupFailedError(RegistryError):
         super().__init__(lead + report.summary())
 
 
+class WorkloadSourceError(RegistryError):
+    """A workload source that ``keep_in_use`` reads could not be read (no role, no endpoint, unreachable past the
+    budget); ``source`` names it, ``role`` the role that reads it. The cleanup deletes nothing after it."""
+
+    def __init__(self, message: str, *, source: str, role: str, cause: Exception | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.role = role
+        self.cause = cause
+
+
 class MigrationError(RegistryError):
     """A folder's migration to Cloud Registry did not end well; ``folder_id`` names the folder."""
 
@@ -215,5 +228,5 @@ __all__ = sorted([
     "MigrationError", "MigrationFailedError", "MigrationIncompleteError", "MigrationTimeoutError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
     "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
-    "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",
+    "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError", "WorkloadSourceError",
 ])

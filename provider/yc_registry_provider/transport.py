@@ -24,10 +24,13 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 import grpc  # noqa: E402
 from yandex.cloud.cloudregistry.v1 import (artifact_service_pb2_grpc, migration_service_pb2_grpc,  # noqa: E402
                                            registry_service_pb2_grpc as cloud_registry_service_pb2_grpc)
+from yandex.cloud.compute.v1 import instance_service_pb2_grpc  # noqa: E402
+from yandex.cloud.compute.v1.instancegroup import instance_group_service_pb2_grpc  # noqa: E402
 from yandex.cloud.containerregistry.v1 import image_service_pb2_grpc, registry_service_pb2_grpc
 from yandex.cloud.endpoint import api_endpoint_service_pb2, api_endpoint_service_pb2_grpc
 from yandex.cloud.iam.v1 import iam_token_service_pb2, iam_token_service_pb2_grpc
 from yandex.cloud.operation import operation_service_pb2_grpc
+from yandex.cloud.serverless.containers.v1 import container_service_pb2_grpc  # noqa: E402
 
 from . import errors
 from .config import Settings, is_loopback, split_host
@@ -38,7 +41,8 @@ log = logging.getLogger(__name__)
 
 SERVICE_IDS = {"image": "container-registry", "registry": "container-registry", "operation": "operation",
                "iam": "iam", "artifact": "cloud-registry", "cloud-registry": "cloud-registry",
-               "migration": "cloud-registry"}
+               "migration": "cloud-registry", "container": "serverless-containers", "instance": "compute",
+               "instance-group": "compute"}
 # Stubs are built here on our own channels: yandexcloud 0.413's SDK.client() refuses the cloudregistry ones.
 _STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
     "image": image_service_pb2_grpc.ImageServiceStub,
@@ -48,9 +52,15 @@ _STUBS: dict[str, Callable[[grpc.Channel], Any]] = {
     "migration": migration_service_pb2_grpc.MigrationServiceStub,
     "operation": operation_service_pb2_grpc.OperationServiceStub,
     "iam": iam_token_service_pb2_grpc.IamTokenServiceStub,
+    "container": container_service_pb2_grpc.ContainerServiceStub,
+    "instance": instance_service_pb2_grpc.InstanceServiceStub,
+    "instance-group": instance_group_service_pb2_grpc.InstanceGroupServiceStub,
 }
 DISCOVERY_TIMEOUT = 15.0
 _CLOUD_REGISTRY_ACTIONS = ("ArtifactService.", "MigrationService.", "CloudRegistry.")
+# the workload reads of keep_in_use: the role that lets an account make them
+_WORKLOAD_ROLES = {"ContainerService.": "serverless.containers.viewer", "InstanceService.": "compute.viewer",
+                   "InstanceGroupService.": "compute.viewer"}
 RetryNotice = Callable[[str], None]
 """Told, while a call is being retried, one line for the user (the front door passes it on: engine log, stderr)."""
 _READ_ONLY_MARKERS = ("read-only", "read only", "readonly")
@@ -123,6 +133,11 @@ def map_rpc_error(code: str, details: str, *, action: str, read: bool = True, im
             f"{action} for {subject} was denied{said}; grant the account a Cloud Registry role on the folder "
             "(cloud-registry.registries.migrationRunner to migrate, .migrationViewer to read its status, "
             "cloud-registry.viewer to read artifacts, cloud-registry.admin to delete them)", code=code, **ids)
+    workload_role = next((role for prefix, role in _WORKLOAD_ROLES.items() if action.startswith(prefix)), None)
+    if code == "PERMISSION_DENIED" and workload_role:
+        return errors.PermissionDeniedError(
+            f"{action} for {subject} was denied{said}; grant the account {workload_role} on the folder",
+            code=code, **ids)
     if code == "PERMISSION_DENIED":
         hint = (f"; if the account does hold container-registry.images.pusher, the refusal is the sunset: "
                 f"{errors.SUNSET_EXPLANATION}") if deleting else ""

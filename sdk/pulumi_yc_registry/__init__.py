@@ -24,6 +24,7 @@ from yc_registry_provider.errors import (
     TransientError,
     UnauthenticatedError,
     UnavailableError,
+    WorkloadSourceError,
 )
 from yc_registry_provider.migration import MissingImage, Verification
 from yc_registry_provider.models import BlobInfo, ImageInfo
@@ -69,6 +70,7 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "Verification",
+    "WorkloadSourceError",
     "cleanup_images",
     "get_folder_migration",
     "get_folder_migration_output",

@@ -35,7 +35,14 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     which keeps its newest N), ``older_than`` (``"30d"``: younger images are kept), ``untagged_only``.
     ``delete_tags_matching`` (whole-tag regexes) with ``tag_match_mode`` ``"any"`` (default) or ``"all"`` makes a
     tagged image a candidate only when any / all of its tags match; it selects tagged images only (untagged images
-    are kept: clean them with a cleanup of their own, ``untagged_only=True``). ``recursive=True`` with ``repository_name`` cleans that repository and every one under it.
+    are kept: clean them with a cleanup of their own, ``untagged_only=True``). ``recursive=True`` with
+    ``repository_name`` cleans that repository and every one under it.
+    ``keep_in_use`` keeps every image a live workload runs (``True``: Serverless Containers revisions, Compute
+    instances' and instance groups' container declarations in the registry's folder; or ``{"sources": [...],
+    "folders": [...]}``): named by digest or by a tag it carries when it would be deleted, through ``cr.yandex`` or
+    ``registry.yandexcloud.net``. ``kept_in_use`` shows which candidates a workload runs now. A source the account
+    cannot read (``serverless.containers.viewer``, ``compute.viewer``) stops the cleanup before anything is deleted;
+    leave that source out of ``sources`` to clean without it.
     With no rule at all, ``delete_all=True`` is required. ``dry_run`` only reports.
     ``concurrency`` (1 to 50, default 10) bounds deletes in flight; ``timeout`` (seconds) bounds the whole run.
 
@@ -67,6 +74,8 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     run_on_remove: pulumi.Output[Optional[bool]]
     candidate_count: pulumi.Output[int]
     candidate_ids: pulumi.Output[list]
+    keep_in_use: pulumi.Output[Optional[Any]]
+    kept_in_use: pulumi.Output[dict]
 
     def __init__(self, resource_name: str, *, repository_name: pulumi.Input[Optional[str]] = None,
                  registry_id: pulumi.Input[Optional[str]] = None, recursive: pulumi.Input[bool] = False,
@@ -77,6 +86,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                  delete_tags_matching: pulumi.Input[Optional[Sequence[pulumi.Input[str]]]] = None,
                  tag_match_mode: pulumi.Input[str] = "any",
                  keep_rules: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]] = None,
+                 keep_in_use: pulumi.Input[Optional[Any]] = None,
                  dry_run: pulumi.Input[bool] = False, concurrency: pulumi.Input[Optional[int]] = None,
                  timeout: pulumi.Input[Optional[float]] = None, run_on_remove: pulumi.Input[bool] = False,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -87,7 +97,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                      delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
                      keep_tag_prefixes=_listed(keep_tag_prefixes), delete_tags_matching=_listed(delete_tags_matching),
                      tag_match_mode=tag_match_mode, keep_rules=_listed(keep_rules), recursive=recursive,
-                     run_on_remove=run_on_remove)
+                     keep_in_use=keep_in_use, run_on_remove=run_on_remove)
         with pickler_restored():
             super().__init__(ImageCleanupProvider(), resource_name, props, opts)
         # The engine returns every number as a float: give programs ints.

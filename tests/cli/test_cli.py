@@ -323,3 +323,41 @@ def test_a_read_only_registry_is_warned_in_the_plan_and_yes_stops_at_the_first_r
     assert len(errors) == 1 and "refused the first delete" in errors[0], done.stderr
     assert "run the cleanup again" not in done.stdout + done.stderr
     assert (done.stdout + done.stderr).count("read-only since 2026-11-10") <= 3  # warning, summary, error
+
+
+# --- keep_in_use ---------------------------------------------------------------------------------------------
+
+def test_keep_in_use_plan_names_the_workload_and_yes_keeps_its_image(server: FakeServer, model: FakeModel) -> None:
+    # given a container revision running app:v1.0.0 (the oldest image)
+    from yc_registry_provider.fake import add_container_revision
+
+    container_id, _ = add_container_revision(model, f"cr.yandex/{APP}:v1.0.0", container="api")
+    (oldest,) = [image.id for image in model.images.values() if "v1.0.0" in image.tags]
+    # when the plan is asked with --keep-in-use
+    plan = yc(server, "cleanup", "--repository", APP, "--keep-last", "1", "--keep-in-use")
+    # then the image is kept, naming the container
+    assert plan.returncode == 0, plan.stderr
+    assert "delete 3 of 5 images, keep 2" in plan.stdout
+    assert f"keep    {oldest}" in plan.stdout and f"serverless-container api (id {container_id}" in plan.stdout
+    # and --yes deletes the others and lists it as kept
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "1", "--keep-in-use", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert oldest in model.images and f"kept     {oldest}: in use by serverless-container api" in done.stdout
+    assert len(ids_in(model, APP)) == 2
+
+
+def test_keep_in_use_without_permission_fails_before_any_delete(server: FakeServer, model: FakeModel) -> None:
+    model.workloads.deny("compute")
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "1", "--keep-in-use", "--yes")
+    assert done.returncode == 1 and "compute.viewer" in done.stderr and "keep_in_use.sources" in done.stderr
+    assert model.calls["ImageService.Delete"] == 0
+    # dropping the source lets it run
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "1",
+              "--keep-in-use", "serverless-containers,instance-groups", "--yes")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_bad_keep_in_use_source_is_exit_2_naming_it(server: FakeServer, model: FakeModel) -> None:
+    done = yc(server, "cleanup", "--repository", APP, "--keep-in-use", "k8s")
+    assert done.returncode == 2 and "keep_in_use.sources[0]: must be one of" in done.stderr
+    assert model.calls["ImageService.List"] == 0

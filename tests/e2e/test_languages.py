@@ -12,9 +12,13 @@ Pulumi SDK takes about 2.5 minutes cold on 2 cores; later ones seconds).
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from engine import FakeProcess, Project, language_env, program_project
 
@@ -23,6 +27,16 @@ KEPT_TAG = "latest"
 VERSION_TAG = re.compile(r"v.*")
 VERSIONS_KEPT = 2
 PREVIOUS_TAG = "v0.9.0"
+
+
+def require_tools(*names: str) -> None:
+    """Skip (fail in CI) when a toolchain the language needs is not on PATH."""
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        message = f"{', '.join(missing)} not on PATH: the {names[0]} programs cannot run"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 # -- builders --------------------------------------------------------------------------------------------------------
@@ -71,6 +85,7 @@ def project_package_path(project: Project) -> str:
 # -- TypeScript ------------------------------------------------------------------------------------------------------
 def test_typescript_program_through_the_plugin(cli_env: dict[str, str], fake: FakeProcess, tmp_path: Path) -> None:
     # given examples/typescript with the SDK that `pulumi package add` generates, type-checked by tsc
+    require_tools("node", "npm", "npx")
     project, previous = example_project("typescript", tmp_path, cli_env, fake)
     package_add(project)
     package = json.loads((project.directory / "package.json").read_text(encoding="utf-8"))
@@ -95,6 +110,7 @@ def test_typescript_program_through_the_plugin(cli_env: dict[str, str], fake: Fa
 # -- Go --------------------------------------------------------------------------------------------------------------
 def test_go_program_through_the_plugin(cli_env: dict[str, str], fake: FakeProcess, tmp_path: Path) -> None:
     # given examples/go with the Go SDK that `pulumi package add` generates (go.mod replaces its module path)
+    require_tools("go")
     project, previous = example_project("go", tmp_path, cli_env, fake)
     package_add(project)
     go_mod = (project.directory / "go.mod").read_text(encoding="utf-8")

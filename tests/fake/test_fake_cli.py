@@ -119,6 +119,22 @@ def test_seed_images_pushes_n_untagged_images_into_one_repository() -> None:
     assert parse_args([]).seed_images == 0
 
 
+def test_workload_options_seed_revisions_instances_and_denied_sources() -> None:
+    # given a container revision and an instance on the command line, and compute denied
+    model = build_model(parse_args(["--container-revision", "cr.yandex/crpr0000000000000001/app:latest",
+                                    "--instance", "registry.yandexcloud.net/crpr0000000000000001/worker:v1.0.0",
+                                    "--deny-source", "compute"]))
+    # then the revision runs the digest latest names now, the instance declares its image, compute is denied
+    (revision,) = model.workloads.revisions.values()
+    (latest,) = [i for i in model.images.values() if i.name == "crpr0000000000000001/app" and "latest" in i.tags]
+    assert revision.image_digest == latest.digest and revision.status == "ACTIVE"
+    (instance,) = model.workloads.instances.values()
+    assert "registry.yandexcloud.net/crpr0000000000000001/worker:v1.0.0" in \
+        instance.metadata["docker-container-declaration"]
+    assert model.workloads.knobs.denied == {"compute"}
+    assert "revision" in describe(model) and "PERMISSION_DENIED for: compute" in describe(model)
+
+
 def test_artifact_layout_and_the_migrated_seed_reach_the_cloud_registry_model() -> None:
     # when the fake starts with the demo folder migrated, versions laid out as path = repository, name = version
     model = build_model(parse_args(["--seed", "migrated", "--artifact-layout", "version-in-name-no-slash"]))

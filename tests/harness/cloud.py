@@ -57,3 +57,14 @@ def start_fake_cloud(model: FakeModel | None = None) -> FakeCloud:
     model.accept_iam_token(DEMO_TOKEN)
     registry = add_registry(model, folder_id=DEMO_FOLDER_ID, name="tests")
     return FakeCloud(model=model, server=FakeServer(model).start(), registry_id=registry.id)
+
+
+def peak_overlap(starts: list[float], duration: float) -> int:
+    """How many of the intervals [start, start + duration) overlap at most: the fake's delete operations each last
+    exactly its ``operation_duration`` from their ``created_at``, so this is how many deletes ran at once."""
+    events = sorted([(at, 1) for at in starts] + [(at + duration, -1) for at in starts])
+    peak = running = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    return peak

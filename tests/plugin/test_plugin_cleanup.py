@@ -242,3 +242,19 @@ def test_the_peer_rules_travel_in_camel_case_and_decide_the_delete(plugin: Nativ
     # then the newest release stays, pr-2 stays (its tag "keep" matches no filter), the untagged image stays (the
     # filter selects tagged images only), the others go
     assert remaining(cloud, ids) == [ids[1], ids[3], ids[4]]
+
+
+def test_keep_in_use_travels_as_keep_in_use_and_keeps_what_a_workload_runs(plugin: NativePlugin,
+                                                                           cloud: Registry) -> None:
+    # given a repository whose oldest image an instance runs by tag
+    from yc_registry_provider.fake import add_instance
+
+    repo, ids = cloud.repository_with(("v1",), ("v2",), ("v3",))
+    instance_id = add_instance(cloud.model, f"cr.yandex/{repo}:v1", name="vm-plugin")
+    # when a cleanup with keepInUse {} (every source) is created: the plan names the workload
+    _, id_, outs = create(plugin, "in-use", repository_name=repo, keep_last=1, keep_in_use={})
+    assert outs["keepInUse"] == {} and outs["candidateCount"] == 2
+    assert list(outs["keptInUse"]) == [ids[0]] and f"instance vm-plugin (id {instance_id})" in outs["keptInUse"][ids[0]]
+    # and destroyed: the image the instance runs stays
+    plugin.delete(urn(CLEANUP, "in-use"), id_, outs)
+    assert remaining(cloud, ids) == [ids[0], ids[2]]

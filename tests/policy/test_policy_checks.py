@@ -405,3 +405,14 @@ def test_migration_reads_the_native_plugins_camel_case_names():
     out = run_stack(policies.container_registry_migration(), native)
     assert any(f"{MIGRATED} (by FolderMigration folder)" in m for m, _u in out)
     assert any("disable_redirects=true" in m and "of folder b1g" in m for m, _u in out)
+
+
+def test_keep_in_use_counts_as_a_keep_rule():
+    """keep_in_use keeps the images a workload runs: the policy counts it, in the dynamic and the native form."""
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_in_use": True}) == []
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r", "keepInUse": {}}) == []
+    assert checks.check_cleanup_keep_rule({"repositoryName": "r",
+                                           "keepInUse": {"sources": ["compute"]}}) == []
+    assert checks.check_cleanup_keep_rule({"repository_name": "r", "keep_in_use": checks.UNKNOWN}) == []
+    [msg] = checks.check_cleanup_keep_rule({"repository_name": "r", "keep_in_use": False})
+    assert "keep_in_use=True" in msg

@@ -16,11 +16,16 @@ Works against any :class:`~yc_registry_provider.backends.base.ImageBackend`. Gua
 - every image deleted is named in a ``deleted`` progress event (id, repository, tags) and in the report;
 - an image the caller's ``spare`` names a reason for (an Image of the same deployment holds it) is never deleted:
   the report lists it under ``kept`` with that reason;
+- with ``keep_in_use`` an image a live workload runs is never deleted: the in-use set is read before anything is
+  deleted (a source that cannot be read raises WorkloadSourceError: nothing deleted) and again for each delete, no
+  earlier than that image's re-read (``freshness.py``); the report lists such images under ``kept`` (and the plan
+  under ``in_use``) naming the workload;
 - nothing is undone: what was deleted stays deleted and the next run continues from what is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
@@ -31,13 +36,14 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..backends.base import ImageBackend
-from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, DeadlineExceededError, InvalidArgumentError,
-                      NotFoundError, OperationTimeoutError, PermissionDeniedError, RegistryError,
+from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, ConfigurationError, DeadlineExceededError,
+                      InvalidArgumentError, NotFoundError, OperationTimeoutError, PermissionDeniedError, RegistryError,
                       RegistryReadOnlyError, ThrottledError, TransientError, UnauthenticatedError,
-                      UnavailableError)
+                      UnavailableError, WorkloadSourceError)
 from ..backends.cloud_registry_mapping import versions
 from ..models import CLOUD_REGISTRY, ImageInfo
 from ..retry import RetryPolicy
+from .freshness import InUseReader, InUseTracker
 from .pacing import OperationPacer
 from .rules import CleanupRules, KeepRule, Selection, is_protected, select
 
@@ -96,6 +102,7 @@ class CleanupReport:
     retries: int = 0
     timed_out: bool = False
     aborted: str | None = None
+    in_use: dict[str, str] = field(default_factory=dict)  # selected images a workload ran at the plan (keep_in_use)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +127,10 @@ class CleanupReport:
         parts = [f"{head}: {self.selected_count} of {listed} images selected, {self.protected_count} kept by the rules"]
         if self.dry_run:
             shown = ", ".join(self.selected[:5]) + (", ..." if len(self.selected) > 5 else "")
-            parts.append(f"would delete {self.selected_count}" + (f" ({shown})" if shown else "") + "; nothing deleted")
+            parts.append(f"would delete {self.selected_count - len(self.in_use)}" + (f" ({shown})" if shown else "")
+                         + "; nothing deleted")
+            if self.in_use:
+                parts.append(f"kept {len(self.in_use)} selected because a workload runs them: " + _some(self.in_use))
         else:
             parts.append(f"deleted {len(self.deleted)}, already gone {len(self.already_gone)}, "
                          f"skipped {len(self.skipped)}, failed {len(self.failed)}")
@@ -157,7 +167,7 @@ class CleanupReport:
             "not_attempted": list(self.not_attempted), "not_in_plan": list(self.not_in_plan),
             "tags": {key: list(value) for key, value in self.tags.items()},
             "dry_run": self.dry_run, "elapsed": round(self.elapsed, 3), "retries": self.retries,
-            "timed_out": self.timed_out, "aborted": self.aborted, "ok": self.ok,
+            "timed_out": self.timed_out, "aborted": self.aborted, "ok": self.ok, "in_use": dict(self.in_use),
         }
 
     def raise_for_failures(self) -> "CleanupReport":
@@ -179,6 +189,10 @@ class _ReadGaveUp(Exception):
     def __init__(self, error: TransientError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class _InUse(Exception):
+    """The re-read image is run by a workload now: keep it (the message names the workload)."""
 
 
 class _AdaptiveLimit:
@@ -242,9 +256,11 @@ class _Run:
     """One execution of a cleanup: shared state of the worker threads."""
 
     def __init__(self, backend: ImageBackend, rules: CleanupRules, now: datetime,
-                 progress: ProgressCallback, started: float, spare: SpareCheck | None = None) -> None:
+                 progress: ProgressCallback, started: float, spare: SpareCheck | None = None,
+                 in_use: InUseTracker | None = None) -> None:
         self.backend = backend
         self.spare = spare
+        self.in_use = in_use
         self.rules = rules
         self.now = now
         self.progress = progress
@@ -399,14 +415,21 @@ class _Run:
         self.record(image_id, "failed", f"{detail} (the timeout ran out before a retry)")
 
     def _recheck(self, image: ImageInfo) -> tuple[str | None, int]:
-        """Re-read the image; why it is protected now (None: it may go) and how many Operations its delete is."""
+        """Re-read the image; why it is protected now (None: it may go) and how many Operations its delete is.
+        Raises _InUse when a workload runs it, by an in-use set whose read began after this re-read answered."""
         try:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
         except TransientError as exc:  # the client's budget is spent: the engine does not retry it again
             raise _ReadGaveUp(exc) from exc
         with self.lock:
             self.report.tags[image.id] = list(fresh.tags)
-        return is_protected(fresh, self.rules, self.now, listed=image), operations_per_delete(fresh)
+        read = time.monotonic()
+        reason = is_protected(fresh, self.rules, self.now, listed=image)
+        if reason is None and self.in_use is not None:
+            used = self.in_use.current(since=read).reason(fresh)
+            if used:
+                raise _InUse(used)
+        return reason, operations_per_delete(fresh)
 
     def _delete_once(self, image: ImageInfo, slot: "_Slot") -> tuple[str, str]:
         """Re-read, re-check, take a delete slot, then send one Delete (no hidden retries: a retry comes back
@@ -437,6 +460,8 @@ class _Run:
             self.pacer.observe(first_poll, result)
         except NotFoundError:
             return "already_gone", ""
+        except _InUse as used:
+            return "kept", str(used)
         except DeadlineExceededError as exc:
             if not exc.sent:  # the time ran out before anything was sent: the next run gets to it
                 return "not_attempted", ""
@@ -451,6 +476,9 @@ class _Run:
         if isinstance(exc, RegistryReadOnlyError):
             self.abort(SUNSET_EXPLANATION)
             return SUNSET_EXPLANATION if SUNSET_EXPLANATION in str(exc) else f"{exc}. {SUNSET_EXPLANATION}"
+        if isinstance(exc, WorkloadSourceError):  # fail closed: no delete without a fresh in-use set
+            self.abort(f"a workload source could not be read ({exc})")
+            return f"not deleted: {exc}"
         if isinstance(exc, UnauthenticatedError):
             self.abort(f"the registry rejected the credentials ({exc})")
         if isinstance(exc, PermissionDeniedError):
@@ -527,26 +555,72 @@ def _moment(now: object) -> datetime:
 
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
                 progress: ProgressCallback | None = None, progress_every: int | None = None,
-                spare: SpareCheck | None = None, plan: Collection[str] | None = None,
-                plan_hint: str | None = None) -> CleanupReport:
+                spare: SpareCheck | None = None, in_use: InUseReader | None = None,
+                plan: Collection[str] | None = None, plan_hint: str | None = None) -> CleanupReport:
     """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``).
 
     ``progress_every`` (images) sets how often a progress event is sent: 1 for a progress bar; default about
     every tenth of the selection, at most every 100. ``spare(image_id)`` returning a reason keeps that image
-    (listed in ``report.kept``), checked right before each delete. ``plan`` (ids): delete none outside it; those
-    the rules select now are listed in ``report.not_in_plan`` with ``plan_hint`` (what to do)."""
+    (listed in ``report.kept``), checked right before each delete. ``in_use`` reads the live workload references
+    (needed when the rules have ``keep_in_use``; see :func:`in_use_reader`): it is read once before
+    anything is deleted (a WorkloadSourceError then propagates: nothing deleted) and again for each delete.
+    ``plan`` (ids): delete none outside it; those the rules select now are listed in ``report.not_in_plan`` with
+    ``plan_hint`` (what to do)."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
     if progress_every is not None and (isinstance(progress_every, bool) or not isinstance(progress_every, int)
                                        or progress_every < 1):
         raise InvalidArgumentError("progress_every", "must be a whole number of images, 1 or more", progress_every)
+    tracker = _tracker(rules, in_use)
     started = time.monotonic()
-    run = _Run(backend, rules, _moment(now), progress or log_progress, started, spare)
+    run = _Run(backend, rules, _moment(now), progress or log_progress, started, spare, tracker)
     run.progress_every = progress_every
     if plan_hint:
         run.report.plan_hint = plan_hint
     selection = select(run.list_scope(), rules, run.now)
+    if tracker is not None and selection.selected:  # the plan: read before anything is deleted (fail closed)
+        run.report.in_use = _in_use_plan(tracker.current(since=time.monotonic()), selection)
     return run.execute(selection, plan)
+
+
+def in_use_reader(workloads: Any, rules: CleanupRules) -> InUseReader | None:
+    """What reads the in-use set of ``rules.keep_in_use`` through ``workloads`` (a WorkloadsClient), each call
+    bounded by the cleanup's timeout when it has one; None without keep_in_use."""
+    keep = rules.keep_in_use
+    if keep is None:
+        return None
+    return lambda: workloads.read(keep, rules.registry_ids, timeout=rules.timeout)
+
+
+def _tracker(rules: CleanupRules, in_use: InUseReader | None) -> InUseTracker | None:
+    if rules.keep_in_use is None:
+        return None
+    if in_use is None:
+        raise ConfigurationError("keep_in_use is set but no workloads reader was given to the cleanup (in_use=)")
+    return InUseTracker(in_use)
+
+
+def _in_use_plan(current: Any, selection: Selection) -> dict[str, str]:
+    """Selected image id -> the workloads that run it now."""
+    plan = {}
+    for image in selection.selected:
+        reason = current.reason(image)
+        if reason:
+            plan[image.id] = reason
+    return plan
+
+
+def plan_in_use(backend: ImageBackend, rules: CleanupRules, in_use: InUseReader | None,
+                now: datetime | None = None) -> dict[str, str]:
+    """Which images the rules select that a workload runs now (id -> the workloads); {} without keep_in_use."""
+    tracker = _tracker(rules, in_use)
+    if tracker is None:
+        return {}
+    run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
+    selection = select(run.list_scope(), rules, run.now)
+    if not selection.selected:  # nothing to keep: no workload is read (a scope that is gone needs no folder)
+        return {}
+    return _in_use_plan(tracker.current(since=time.monotonic()), selection)
 
 
 def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
@@ -565,28 +639,40 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
                    keep_tag_prefixes: Sequence[str] | None = None, delete_tags_matching: Sequence[str] | None = None,
                    tag_match_mode: str = "any", keep_rules: Sequence[KeepRule | Mapping[str, Any]] | None = None,
                    recursive: bool = False, now: datetime | None = None,
-                   progress: ProgressCallback | None = None, raise_on_failure: bool = True) -> CleanupReport:
+                   progress: ProgressCallback | None = None, raise_on_failure: bool = True,
+                   keep_in_use: Mapping[str, Any] | bool | None = None, workloads: Any = None) -> CleanupReport:
     """The cleanup as a plain function for scripts and CI; raises CleanupFailedError unless everything went.
 
     The rules are :class:`~yc_registry_provider.cleanup.rules.CleanupRules`' (tag patterns match whole tags:
     ``v1\\..*`` keeps ``v1.0.0``, ``v1`` only ``v1``). Without ``backend`` a RegistryClient is made from the
-    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after.
+    environment (YC_TOKEN, YC_ENDPOINT, ...) and closed after. ``keep_in_use`` reads workloads through
+    ``workloads`` (a WorkloadsClient), by default one on the backend's settings and transport.
     """
     rules = CleanupRules(repository_name=repository_name, registry_id=registry_id, keep_tags=keep_tags,
                          keep_last=keep_last, older_than=older_than, untagged_only=untagged_only,
                          delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
                          keep_tag_prefixes=keep_tag_prefixes, delete_tags_matching=delete_tags_matching,
-                         tag_match_mode=tag_match_mode, keep_rules=keep_rules, recursive=recursive)
-    if backend is None:
-        from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
+                         tag_match_mode=tag_match_mode, keep_rules=keep_rules, recursive=recursive,
+                         keep_in_use=keep_in_use)
+    told = progress or log_progress  # the client's retry notices reach the user the same way as progress
 
-        told = progress or log_progress  # the client's retry notices reach the user the same way as progress
-        with backend_from_config(on_retry=lambda message: told(ProgressEvent("retrying", message))) as client:
-            report = run_cleanup(client, rules, now=now, progress=progress)
-    else:
-        report = run_cleanup(backend, rules, now=now, progress=progress)
+    def on_retry(message: str) -> None:
+        told(ProgressEvent("retrying", message))
+
+    with contextlib.ExitStack() as stack:
+        if backend is None:
+            from ..backends.service import backend_from_config  # gRPC only when the caller did not bring a backend
+
+            backend = stack.enter_context(backend_from_config(on_retry=on_retry))
+        if rules.keep_in_use is not None and workloads is None:
+            from ..backends.workloads import workloads_for  # the backend's settings and transport
+
+            workloads = workloads_for(backend)
+        reader = in_use_reader(workloads, rules)
+        report = run_cleanup(backend, rules, now=now, progress=progress, in_use=reader)
     return report.raise_for_failures() if raise_on_failure else report
 
 
 __all__ = sorted(["CleanupFailedError", "CleanupReport", "ProgressCallback", "ProgressEvent", "SpareCheck",
-                  "cleanup_images", "log_progress", "preview", "run_cleanup"])
+                  "cleanup_images", "in_use_reader", "log_progress", "plan_in_use", "preview",
+                  "run_cleanup"])

@@ -18,6 +18,10 @@ matches ``v1.0.0``; for "starts with" use ``keep_tag_prefixes``.
   patterns; other tagged images are kept. It selects **tagged images only**: an untagged image is kept by it (unlike
   gcr-cleaner, which lets untagged images through; a cleanup that should take untagged images names them with a
   cleanup of its own, e.g. ``untagged_only``).
+- ``keep_in_use`` (``True``, or ``{sources, folders}``): an image that a live workload runs is kept: a Serverless
+  Containers revision, a Compute instance's or an instance group's container declaration / compose file names it
+  by digest or by a tag it carries at that moment (``in_use.py``). Decided right before each delete, never from
+  the listing alone (``cleanup/freshness.py``); a source that cannot be read stops the cleanup (fail closed).
 - No rule at all is refused unless ``delete_all=True``; ``delete_all`` only lifts that refusal, rules given with it
   still protect.
 - ``recursive`` (with ``repository_name`` only): the scope is the repository and every repository under
@@ -40,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..errors import InvalidArgumentError
+from ..in_use import KeepInUse, keep_in_use_from
 from ..models import ImageInfo, parse_rfc3339
 from ..validation import check_id, check_repository_name, check_timeout, whole_number
 
@@ -51,7 +56,7 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 TAG_MATCH_MODES = ("any", "all")
 WHOLE_TAG_HINT = r"a pattern must match the whole tag: v1 matches only the tag v1, v1\..* matches v1.0.0"
 _RULE_NAMES = ("keep_tags, keep_tag_prefixes, keep_last, keep_rules, older_than, untagged_only, "
-               "delete_tags_matching")
+               "delete_tags_matching, keep_in_use")
 
 
 def _check_count(field_name: str, value: object, low: int, high: int | None = None) -> int:
@@ -167,6 +172,7 @@ class CleanupRules:
     delete_tags_matching: Sequence[str] | None = None
     tag_match_mode: str = "any"
     keep_rules: Sequence[KeepRule | Mapping[str, Any]] | None = None
+    keep_in_use: KeepInUse | Mapping[str, Any] | bool | None = None
     dry_run: bool = False
     concurrency: int | None = None
     timeout: float | None = None
@@ -195,6 +201,7 @@ class CleanupRules:
         if self.tag_match_mode not in TAG_MATCH_MODES:
             raise InvalidArgumentError("tag_match_mode", "must be 'any' or 'all'", self.tag_match_mode)
         ordered = _keep_rules(self.keep_rules)
+        in_use = keep_in_use_from(self.keep_in_use)
         keep_last = _check_count("keep_last", self.keep_last, 0)
         max_age = None if self.older_than is None else parse_older_than(self.older_than)
         concurrency = DEFAULT_CONCURRENCY if self.concurrency is None else _check_count(
@@ -215,7 +222,8 @@ class CleanupRules:
         values = {"repository_name": repo, "registry_id": registry, "keep_tags": texts, "keep_last": keep_last,
                   "max_age": max_age, "tag_patterns": patterns, "concurrency": concurrency, "timeout": timeout,
                   "keep_tag_prefixes": prefixes, "delete_tags_matching": delete_texts,
-                  "delete_patterns": delete_patterns, "keep_rules": ordered, "ordered_rules": ordered}
+                  "delete_patterns": delete_patterns, "keep_rules": ordered, "ordered_rules": ordered,
+                  "keep_in_use": in_use}
         for name, value in values.items():
             object.__setattr__(self, name, value)
         if not self.has_rules and not self.delete_all:
@@ -228,7 +236,8 @@ class CleanupRules:
     def has_rules(self) -> bool:
         """True when at least one rule that keeps some images is set."""
         return (bool(self.keep_tags) or bool(self.keep_tag_prefixes) or self.keep_last > 0 or bool(self.keep_rules)
-                or self.max_age is not None or self.untagged_only or bool(self.delete_tags_matching))
+                or self.max_age is not None or self.untagged_only or bool(self.delete_tags_matching)
+                or self.keep_in_use is not None)
 
     @property
     def scope(self) -> str:
@@ -250,6 +259,11 @@ class CleanupRules:
             return image.name.startswith(f"{self.registry_id}/")
         return image.name == self.repository_name or (
             self.recursive and image.name.startswith(self.repository_name + "/"))
+
+    @property
+    def registry_ids(self) -> list[str]:
+        """The registry the scope lies in (``keep_in_use`` reads the workloads of its folder by default)."""
+        return [self.registry_id or str(self.repository_name).split("/", 1)[0]]
 
     @property
     def effective_concurrency(self) -> int:

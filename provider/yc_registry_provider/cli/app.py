@@ -19,9 +19,11 @@ import traceback
 from datetime import date, datetime, timezone
 from typing import Any, Callable, NoReturn, Sequence, TextIO
 
-from ..cleanup import CleanupRules, run_cleanup, select
+from ..cleanup import CleanupRules, Selection, run_cleanup, select
+from ..cleanup.engine import in_use_reader
 from ..cleanup.rules import TAG_MATCH_MODES, WHOLE_TAG_HINT
 from ..errors import SUNSET_EXPLANATION, InvalidArgumentError, RegistryError
+from ..in_use import SOURCES
 from ..models import ImageInfo
 from ..version import distribution_version
 from . import artifacts, render
@@ -128,6 +130,13 @@ def _rules(parser: argparse.ArgumentParser) -> None:
                             "--untagged-only cleans them); repeatable")
     group.add_argument("--tag-match-mode", choices=TAG_MATCH_MODES, default="any",
                        help="any: one matching tag is enough (default); all: every tag must match")
+    group.add_argument("--keep-in-use", nargs="?", const=",".join(SOURCES), default=None, metavar="SOURCES",
+                       help="keep every image a live workload runs (by digest, or a tag it carries at the delete); "
+                            f"SOURCES: comma-separated among {', '.join(SOURCES)} (default all); a source that "
+                            "cannot be read stops the cleanup before any delete")
+    group.add_argument("--in-use-folder", action="append", metavar="FOLDER", dest="in_use_folders",
+                       help="with --keep-in-use: a folder whose workloads to read (default: the registry's "
+                            "folder); repeatable")
     group.add_argument("--recursive", action="store_true",
                        help="with --repository: also every repository under <repository>/")
     group.add_argument("--delete-all", action="store_true", help="confirm deleting every image when no rule is set")
@@ -192,6 +201,15 @@ def _client(args: argparse.Namespace, err: TextIO) -> Any:
     return backend_from_config({}, os.environ, on_retry=on_retry, **given)
 
 
+def _in_use_plan(client: Any, rules: CleanupRules, selection: Selection) -> dict[str, str]:
+    """The selected images a workload runs now, with the workloads (fails closed: WorkloadSourceError)."""
+    from ..backends.workloads import workloads_for
+    reader = in_use_reader(workloads_for(client), rules)
+    assert reader is not None
+    current = reader()
+    return {image.id: reason for image in selection.selected if (reason := current.reason(image))}
+
+
 def list_images(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """``images list``: stream the scope's images in the chosen format."""
     with _client(args, err) as client:
@@ -230,7 +248,18 @@ def cleanup_rules(args: argparse.Namespace) -> CleanupRules:
         keep_tags=args.keep_tags, keep_last=args.keep_last, older_than=args.older_than,
         untagged_only=args.untagged_only, delete_all=args.delete_all, keep_tag_prefixes=args.keep_tag_prefixes,
         delete_tags_matching=args.delete_tags_matching, tag_match_mode=args.tag_match_mode,
-        keep_rules=args.keep_rules, dry_run=not args.yes, concurrency=args.concurrency, timeout=args.timeout)
+        keep_rules=args.keep_rules, dry_run=not args.yes, concurrency=args.concurrency, timeout=args.timeout,
+        keep_in_use=_keep_in_use(args))
+
+
+def _keep_in_use(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--keep-in-use [SOURCES]`` and ``--in-use-folder`` as the keep_in_use rule (checked by CleanupRules)."""
+    if args.keep_in_use is None:
+        if args.in_use_folders:
+            raise InvalidArgumentError("--in-use-folder", "needs --keep-in-use", args.in_use_folders)
+        return None
+    return {"sources": [name.strip() for name in args.keep_in_use.split(",")],
+            "folders": list(args.in_use_folders or [])}
 
 
 READ_ONLY_SINCE = date(2026, 11, 10)
@@ -272,6 +301,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         listed = list(client.list_images(repository_name=where["repository_name"],
                                          registry_id=where["registry_id"], page_size=1000, timeout=rules.timeout))
         selection = select(listed, rules)
+        planned = selection.selected_ids  # what --yes may delete (in-use images are re-checked at their delete)
+        if rules.keep_in_use is not None:  # the plan names the workload that runs each kept image
+            used = _in_use_plan(client, rules, selection)
+            selection = Selection(selected=[image for image in selection.selected if image.id not in used],
+                                  protected={**selection.protected, **used})
         by_id = {image.id: image for image in listed}
         warning = read_only_warning(selection, by_id)
         if warning:  # before anything is tried
@@ -288,17 +322,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         stream.flush()
         terminal = stream.isatty()
         progress: Callable[..., None] = ProgressBar(stream) if terminal else ProgressLines(stream)
+        from ..backends.workloads import workloads_for
+
         report = run_cleanup(client, rules, progress=progress, progress_every=1 if terminal else None,
-                             plan=selection.selected_ids, plan_hint="not in the plan printed above; run again")
+                             in_use=in_use_reader(workloads_for(client), rules) if rules.keep_in_use else None,
+                             plan=planned, plan_hint="not in the plan printed above; run again")
     out.write((render.report_json if args.format == "json" else render.report_text)(report) + "\n")
     if report.selected_count == 0 and report.protected_count == 0:
         err.write(f"{PROG}: no images in {rules.scope}\n")
-    gone = report.ok and not report.skipped and not report.kept  # a spared or skipped image did not go
+    gone = report.ok and not report.skipped  # a skipped image (a protecting tag arrived) did not go
     if report.read_only:  # one message, no advice that cannot help
         err.write(f"{PROG}: error: the registry refused the first delete: {SUNSET_EXPLANATION}\n")
         return EXIT_INCOMPLETE
     if not gone:
-        left = len(report.failed) + len(report.not_attempted) + len(report.skipped) + len(report.kept)
+        left = len(report.failed) + len(report.not_attempted) + len(report.skipped)
         err.write(f"{PROG}: {left} of {report.selected_count} selected images are still there"
                   + (f", and {len(report.not_in_plan)} more the rules select now" if report.not_in_plan else "")
                   + "\n")

@@ -84,7 +84,7 @@ def report_text(report: CleanupReport) -> str:
     if not report.read_only:  # a read-only registry: the summary names the one refusal, once
         lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.skipped.items()]
-    lines += [f"  spared   {image_id}: {why}" for image_id, why in report.kept.items()]
+    lines += [f"  kept     {image_id}: {why}" for image_id, why in report.kept.items()]
     lines += [f"  not attempted {image_id}" for image_id in report.not_attempted]
     lines += [f"  not in the plan {report.describe(image_id)}" for image_id in report.not_in_plan]
     return "\n".join(lines)

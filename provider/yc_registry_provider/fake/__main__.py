@@ -15,7 +15,8 @@ from pathlib import Path
 from types import FrameType
 
 from yc_registry_provider.backends import cloud_registry_mapping as mapping
-from yc_registry_provider.fake.builders import DEMO_FOLDER_ID, DEMO_TOKEN, add_images, add_registry, seed_demo
+from yc_registry_provider.fake.builders import (DEMO_FOLDER_ID, DEMO_TOKEN, add_container_revision, add_images,
+                                               add_instance, add_registry, seed_demo)
 from yc_registry_provider.fake.cloud import FakeModel
 from yc_registry_provider.fake.server import FakeServer
 
@@ -134,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="how long a migration stays CREATED and then SCHEDULED (default 0.05)")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
+    parser.add_argument("--container-revision", action="append", default=[], metavar="IMAGE_URL",
+                        help="a Serverless Containers revision in the demo folder runs IMAGE_URL "
+                             "(cr.yandex/<registry>/<repo>:<tag> or @<digest>); repeatable")
+    parser.add_argument("--instance", action="append", default=[], metavar="IMAGE_URL",
+                        help="a Compute instance in the demo folder whose container declaration runs IMAGE_URL; "
+                             "repeatable")
+    parser.add_argument("--deny-source", action="append", default=[],
+                        choices=("serverless-containers", "compute", "instance-groups"),
+                        help="that workload source answers PERMISSION_DENIED; repeatable")
     parser.add_argument("--failing-tag", type=failing_tag, action="append", default=[], metavar="REG/REPO:TAG=CODE:MSG",
                         help="a version a folder migration cannot move: the dashboard's top_failed_tags names it "
                              "with CODE and MSG; repeatable")
@@ -171,6 +181,12 @@ def build_model(args: argparse.Namespace) -> FakeModel:
         migration.tags_per_second = args.migration_tags_per_second
     if args.migration_stage_seconds is not None:
         migration.stage_seconds = args.migration_stage_seconds
+    for n, url in enumerate(args.container_revision):
+        add_container_revision(model, url, container=f"container-{n + 1}")
+    for n, url in enumerate(args.instance):
+        add_instance(model, url, name=f"vm-{n + 1}")
+    for source in args.deny_source:
+        model.workloads.deny(source)
     return model
 
 
@@ -187,6 +203,16 @@ def describe(model: FakeModel) -> str:
         for repo, images in repos.items():
             lines.append(f"  repository {registry.id}/{repo}")
             lines.extend(f"    {entry}" for entry in images)
+    workloads = model.workloads
+    for revision in workloads.revisions.values():
+        container = workloads.containers[revision.container_id]
+        lines.append(f"serverless container {container.name} ({container.id}, folder {container.folder_id}) "
+                     f"revision {revision.id} {revision.status}: {revision.image_url}")
+    for instance in workloads.instances.values():
+        lines.append(f"instance {instance.name} ({instance.id}, folder {instance.folder_id}): "
+                     f"{', '.join(sorted(instance.metadata))}")
+    if workloads.knobs.denied:
+        lines.append(f"PERMISSION_DENIED for: {', '.join(sorted(workloads.knobs.denied))}")
     cloud = model.cloud_registry
     for cloud_registry in cloud.registries.values():
         versions = sum(1 for a in cloud.artifacts.values() if a.registry_id == cloud_registry.id and a.manifest_digest)

@@ -156,3 +156,70 @@ def push_cloud_image(model: FakeModel, registry_id: str, repository: str, tags: 
     model.cloud_registry.push_image(registry_id, repository, list(tags), digest, config=(_sha(f"config:{digest}"), 1_500),
                                     layers=[(_sha(f"layer:{digest}"), 10_000_000)], created_at=created_at.timestamp())
     return digest
+
+
+# ----- workloads (keep_in_use reads them) --------------------------------------------------------------------------
+
+def resolve_digest(model: FakeModel, image_url: str) -> str:
+    """The digest ``image_url`` (``<host>/<registry>/<repo>[:tag][@digest]``) names now, as a deploy resolves it;
+    "" when no Container Registry image of the model matches (give ``image_digest`` for Cloud Registry ones)."""
+    path = image_url.split("/", 1)[1] if "/" in image_url else image_url
+    path, _, digest = path.partition("@")
+    if digest:
+        return digest
+    head, _, tail = path.rpartition("/")
+    repo_tail, _, tag = tail.partition(":")
+    name, tag = f"{head}/{repo_tail}", tag or "latest"
+    for image in model.images.values():
+        if image.name == name and tag in image.tags:
+            return image.digest
+    return ""
+
+
+def add_container_revision(model: FakeModel, image_url: str, *, container: str = "web",
+                           folder_id: str = DEMO_FOLDER_ID, image_digest: str | None = None) -> tuple[str, str]:
+    """Deploy a Serverless Containers revision of ``container`` (made if needed) running ``image_url``; the digest is
+    resolved now unless given (a later push of the tag does not change what the revision runs). Returns
+    (container id, revision id); the container's earlier revisions become OBSOLETE."""
+    workloads = model.workloads
+    made = workloads.put_container(folder_id, container)
+    digest = resolve_digest(model, image_url) if image_digest is None else image_digest
+    revision = workloads.deploy_revision(made.id, image_url, digest)
+    return made.id, revision.id
+
+
+def container_declaration(*images: str) -> str:
+    """A ``docker-container-declaration`` (the COI spec) running ``images``."""
+    lines = ["spec:", "  containers:"]
+    for n, image in enumerate(images):
+        lines += [f"  - name: c{n}", f"    image: {image}", "    securityContext:", "      privileged: false",
+                  "    restartPolicy: Always"]
+    return "\n".join(lines) + "\n"
+
+
+def compose_file(*images: str) -> str:
+    """A ``docker-compose`` file (COI) with one service per image, the reference quoted."""
+    lines = ['version: "3.7"', "services:"]
+    for n, image in enumerate(images):
+        lines += [f"  s{n}:", f'    image: "{image}"', "    restart: always"]
+    return "\n".join(lines) + "\n"
+
+
+def _coi_metadata(images: tuple[str, ...], compose: bool) -> dict[str, str]:
+    key = "docker-compose" if compose else "docker-container-declaration"
+    text = compose_file(*images) if compose else container_declaration(*images)
+    return {key: text, "ssh-keys": "yc-user:ssh-ed25519 AAAA... user@example"}
+
+
+def add_instance(model: FakeModel, *images: str, name: str = "vm", folder_id: str = DEMO_FOLDER_ID,
+                 compose: bool = False, metadata: dict[str, str] | None = None) -> str:
+    """A Compute instance of the container-optimized image running ``images`` (a container declaration, or a
+    compose file with ``compose=True``; or the given ``metadata``); returns its id."""
+    meta = metadata if metadata is not None else _coi_metadata(images, compose)
+    return model.workloads.put_instance(folder_id, name, meta).id
+
+
+def add_instance_group(model: FakeModel, *images: str, name: str = "group", folder_id: str = DEMO_FOLDER_ID,
+                       compose: bool = False) -> str:
+    """An instance group whose instance template runs ``images``; returns its id."""
+    return model.workloads.put_instance_group(folder_id, name, _coi_metadata(images, compose)).id

@@ -122,6 +122,7 @@ class Knobs:
     echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
     # image id -> a tag someone pushes onto it just before its next Get answers (between a listing and a re-read)
     tags_pushed_on_get: dict[str, str] = field(default_factory=dict)
+    hidden_endpoints: set[str] = field(default_factory=set)  # endpoint ids discovery leaves out (e.g. "compute")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from yandex.cloud.operation import operation_service_pb2_grpc
 
 from yc_registry_provider.fake.cloudregistry_servicers import add_cloud_registry_servicers
 from yc_registry_provider.fake.cloud import FakeModel
+from yc_registry_provider.fake.workloads_servicers import add_workload_servicers
 from yc_registry_provider.fake.servicers import (
     ApiEndpointServicer,
     IamTokenServicer,
@@ -101,6 +102,7 @@ def _new_grpc_server(model: FakeModel, address_holder: ApiEndpointServicer,
     api_endpoint_service_pb2_grpc.add_ApiEndpointServiceServicer_to_server(address_holder, server)
     iam_token_service_pb2_grpc.add_IamTokenServiceServicer_to_server(IamTokenServicer(model), server)
     add_cloud_registry_servicers(model, server)
+    add_workload_servicers(model, server)
     return server
 
 

@@ -19,7 +19,8 @@ from yc_registry_provider.fake import registries
 from yc_registry_provider.fake.common import FakeError, Operation
 from yc_registry_provider.fake.model import Blob, ContainerRegistryModel, Image, Registry
 
-ENDPOINT_IDS = ("container-registry", "cloud-registry", "operation", "iam", "resource-manager", "endpoint")
+ENDPOINT_IDS = ("container-registry", "cloud-registry", "operation", "iam", "resource-manager", "endpoint",
+                "serverless-containers", "compute")
 # Operation kind -> its metadata message; other services register theirs (cloudregistry_servicers.py).
 OPERATION_METADATA: dict[str, Callable[[Operation], Any]] = {}
 POLL_INTERVAL_HEADER = "x-operation-poll-interval"
@@ -204,7 +205,9 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
         self.address = address
 
     def _endpoints(self) -> list[api_endpoint_pb2.ApiEndpoint]:
-        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS]
+        hidden = self.model.knobs.hidden_endpoints
+        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS
+                if eid not in hidden]
 
     @_guarded("ApiEndpointService.List", auth=False)
     def List(

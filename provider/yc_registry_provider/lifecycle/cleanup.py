@@ -33,6 +33,7 @@ from typing import Any, Mapping
 
 from ..backends.base import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
+from ..cleanup.engine import in_use_reader, plan_in_use
 from ..errors import InvalidArgumentError, NotFoundError
 from ..validation import whole_number
 from .deployment import UPDATE, Command
@@ -43,16 +44,17 @@ from .values import unknown as _unknown
 
 SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id", "recursive")
 RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all",
-                                "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules")
+                                "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules",
+                                "keep_in_use")
 BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout", "run_on_remove")
 INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
-RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids")
+RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids", "kept_in_use")
 OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
 DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_tags": [], "keep_last": 0,
                             "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
                             "concurrency": None, "timeout": None, "recursive": False, "keep_tag_prefixes": [],
                             "delete_tags_matching": [], "tag_match_mode": "any", "keep_rules": [],
-                            "run_on_remove": False}
+                            "keep_in_use": None, "run_on_remove": False}
 PLAN_FIELD = "candidate_ids"
 """Kept in the inputs too (check, refresh), so that a new plan shows as a change."""
 _NOT_RULES = ("run_on_remove",)
@@ -63,7 +65,7 @@ _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry
                                  "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
                                  "dry_run": False, "concurrency": 1, "timeout": 1.0, "recursive": False,
                                  "keep_tag_prefixes": ["x"], "delete_tags_matching": ["x"], "tag_match_mode": "any",
-                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}],
+                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}], "keep_in_use": True,
                                  "run_on_remove": False}
 
 
@@ -167,13 +169,33 @@ def resource_id(inputs: Mapping[str, Any]) -> str:
     return f"cleanup-{given.get('repository_name') or given.get('registry_id')}"
 
 
-def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str]) -> dict[str, Any]:
-    """Every input field (absent ones None) plus the plan: what a destroy may delete."""
+def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str],
+                kept_in_use: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every input field (absent ones None) plus the plan, what a destroy may delete; ``kept_in_use``: the
+    candidates a workload runs now (image id -> the workloads), which a cleanup keeps (keep_in_use)."""
     given = normalize_inputs(inputs)
     outs: dict[str, Any] = {name: given.get(name) for name in INPUT_FIELDS}
     outs["candidate_count"] = count
     outs["candidate_ids"] = list(ids)
+    outs["kept_in_use"] = dict(kept_in_use or {})
     return outs
+
+
+def in_use_now(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, str]:
+    """The candidates a workload runs now (id -> the workloads), read with the backend's transport; {} without
+    keep_in_use. A source that cannot be read raises WorkloadSourceError (the preview fails, naming the role)."""
+    rules = rules_from(inputs)
+    if rules.keep_in_use is None:
+        return {}
+    return plan_in_use(backend, rules, _reader(backend, rules), now=now)
+
+
+def _reader(backend: ImageBackend, rules: CleanupRules) -> Any:
+    if rules.keep_in_use is None:
+        return None
+    from ..backends.workloads import workloads_for  # gRPC only when a workload must be read
+
+    return in_use_reader(workloads_for(backend), rules)
 
 
 def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None,
@@ -197,7 +219,7 @@ def with_plan(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | 
 def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:
     """(id, outputs): nothing changes in the cloud; the outputs show the plan."""
     count, ids = candidates(backend, inputs, now)
-    return resource_id(inputs), outputs_for(inputs, count, ids)
+    return resource_id(inputs), outputs_for(inputs, count, ids, in_use_now(backend, inputs, now))
 
 
 def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
@@ -205,7 +227,7 @@ def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
     """Refresh: (id, outputs, inputs) with the plan recomputed (in both, so the engine shows a new plan as a
     change); the resource always stays in state."""
     count, ids = candidates(backend, props, now)
-    return (resource_id_ or resource_id(props), outputs_for(props, count, ids),
+    return (resource_id_ or resource_id(props), outputs_for(props, count, ids, in_use_now(backend, props, now)),
             {**normalize_inputs(props), PLAN_FIELD: list(ids)})
 
 
@@ -234,7 +256,7 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
 def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """In-place update (rules changed): nothing changes in the cloud; candidates recomputed under the new rules."""
     count, ids = candidates(backend, new_inputs, now)
-    return outputs_for(new_inputs, count, ids)
+    return outputs_for(new_inputs, count, ids, in_use_now(backend, new_inputs, now))
 
 
 def cli_command(props: Mapping[str, Any]) -> str:
@@ -287,20 +309,22 @@ def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: Progres
     Deletes at most the images of the recorded plan (``candidate_ids``), unless ``delete_all``; the others the
     rules select now are kept (``report.not_in_plan``) and fail the run, so the resource stays for a refresh and
     a second destroy. With ``dry_run`` nothing is deleted and the report says what would have gone. What was
-    deleted stays deleted when it fails. Images an Image of this deployment holds are kept (``report.kept``).
-    Ask :func:`not_run_notice` first: a delete during an up runs nothing unless the resource opted in.
+    deleted stays deleted when it fails. Images an Image of this deployment holds are kept (``report.kept``), and
+    with ``keep_in_use`` the images a workload runs at the moment of their delete (a source that cannot be read:
+    WorkloadSourceError, nothing deleted). Ask :func:`not_run_notice` first: a delete during an up runs nothing
+    unless the resource opted in.
     """
     rules = rules_from(props)
     planned = props.get(PLAN_FIELD)
     plan = None if rules.delete_all else [str(item) for item in planned or [] if isinstance(item, str)]
-    report = run_cleanup(backend, rules, now=now, progress=progress, spare=held_reason, plan=plan,
-                         plan_hint="refresh, then destroy again")
+    report = run_cleanup(backend, rules, now=now, progress=progress, spare=held_reason,
+                         in_use=_reader(backend, rules), plan=plan, plan_hint="refresh, then destroy again")
     return report.raise_for_failures()
 
 
 __all__ = sorted([
     "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
     "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "cli_command", "create", "delete", "diff",
-    "normalize_inputs", "not_run_notice", "nothing_selected", "PLAN_FIELD", "with_plan", "outputs_for", "read",
-    "resource_id", "rules_from", "update", "with_defaults",
+    "in_use_now", "normalize_inputs", "not_run_notice", "nothing_selected", "PLAN_FIELD", "with_plan",
+    "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
 ])

@@ -43,6 +43,7 @@ MISSING_IMAGE_SPEC: dict[str, Any] = {
     "required": ["image_id", "name", "tags", "digest"],
 }
 KEEP_RULE_TYPE = f"{PACKAGE}:index:KeepRule"
+KEEP_IN_USE_TYPE = f"{PACKAGE}:index:KeepInUse"
 
 RESOURCE_TOKENS = (IMAGE_TOKEN, CLEANUP_TOKEN, MIGRATION_TOKEN)
 FUNCTION_TOKENS = (GET_IMAGES_TOKEN, GET_IMAGE_TOKEN, GET_FOLDER_MIGRATION_TOKEN, VERIFY_MIGRATION_TOKEN)
@@ -154,6 +155,11 @@ CLEANUP_INPUT_SPECS: dict[str, dict[str, Any]] = {
                                                       "when throttled."},
     "timeout": {"type": "number", "description": "Seconds the whole cleanup may take; images not started in time "
                                                  "are reported, and the next destroy continues with them."},
+    "keep_in_use": {"$ref": f"#/types/{KEEP_IN_USE_TYPE}",
+                    "description": "Keep every image a live workload runs (by digest, or by a tag it carries when it "
+                                   "would be deleted; cr.yandex and registry.yandexcloud.net references both "
+                                   "count). An empty object reads every source in the registry's folder. A source "
+                                   "the account cannot read stops the cleanup before anything is deleted."},
     "run_on_remove": {"type": "boolean", "description": "Also run the cleanup when the resource leaves the program "
                                                         "(or is replaced) during pulumi up. Default false: only "
                                                         "pulumi destroy runs it; a removal deletes nothing and "
@@ -165,6 +171,9 @@ CLEANUP_RESULT_SPECS: dict[str, dict[str, Any]] = {
     "candidate_ids": {**_STR_LIST, "description": "The plan: every image id a destroy may delete, oldest first, "
                                                   "as the last up or refresh found them. A destroy deletes none "
                                                   "outside it (unless delete_all)."},
+    "kept_in_use": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "Candidates a workload runs now (image id -> the workloads: kind, name, id), "
+                                   "which the cleanup keeps (keep_in_use)."},
 }
 
 GET_IMAGES_ARG_SPECS: dict[str, dict[str, Any]] = {
@@ -200,6 +209,19 @@ KEEP_RULE_SPEC: dict[str, Any] = {
                                                         "more)."},
     },
     "required": ["tag_pattern", "keep_last"],
+}
+
+KEEP_IN_USE_SPEC: dict[str, Any] = {
+    "type": "object",
+    "description": "Where to look for workloads that run images (keep_in_use).",
+    "properties": {
+        "sources": {**_STR_LIST, "description": "Which workloads to read: serverless-containers (revisions; "
+                                                "serverless.containers.viewer), compute (instances' container "
+                                                "declarations; compute.viewer), instance-groups (compute.viewer). "
+                                                "Default: all three."},
+        "folders": {**_STR_LIST, "description": "Folders to read (default: the folder of the registry being "
+                                                "cleaned)."},
+    },
 }
 
 BLOB_SPEC: dict[str, Any] = {
@@ -401,7 +423,7 @@ def _snake_schema(version: str) -> dict[str, Any]:
             "inputProperties": {name: dict(spec) for name, spec in config_vars.items()},
         },
         "types": {BLOB_TYPE: BLOB_SPEC, IMAGE_INFO_TYPE: image_info, KEEP_RULE_TYPE: KEEP_RULE_SPEC,
-                  MISSING_IMAGE_TYPE: MISSING_IMAGE_SPEC},
+                  KEEP_IN_USE_TYPE: KEEP_IN_USE_SPEC, MISSING_IMAGE_TYPE: MISSING_IMAGE_SPEC},
         "resources": {IMAGE_TOKEN: image_resource(), CLEANUP_TOKEN: cleanup_resource(),
                       MIGRATION_TOKEN: migration_resource()},
         "functions": {

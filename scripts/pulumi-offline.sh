@@ -1,11 +1,12 @@
 # Source this file (`. scripts/pulumi-offline.sh`): the offline settings for the Pulumi CLI that
 # scripts/pulumi-cli.sh builds, shared by the README and tests/e2e. Nothing the CLI does then tries the network:
 # state in a file backend, plugins only from PATH or a project's own path, no update check, no registry.
-#   PULUMI_OFFLINE_DIR  where PULUMI_HOME and the file backend go (default: a new temporary folder)
+#   PULUMI_OFFLINE_DIR  where PULUMI_HOME and the file backend go (default: ~/.cache/pulumi-yc-registry/offline,
+#                       the same folder in every terminal, so a stack made in one is there in the next)
 _ycr_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 . "$_ycr_root/tools/pulumi-cli/versions.env"
 _ycr_bin="${PULUMI_CLI_DIR:-$HOME/.cache/pulumi-yc-registry/cli-${PULUMI_CLI_VERSION:-$PULUMI_CLI_VERSION_DEFAULT}/bin}"
-_ycr_state="${PULUMI_OFFLINE_DIR:-$(mktemp -d -t pulumi-offline.XXXXXX)}"
+_ycr_state="${PULUMI_OFFLINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-yc-registry/offline}"
 mkdir -p "$_ycr_state/home" "$_ycr_state/state"
 export PATH="$_ycr_bin:$PATH"
 export PULUMI_HOME="$_ycr_state/home"

@@ -93,7 +93,8 @@ def test_check_normalizes_and_keeps_provider(plugin: DynamicPlugin, cloud: FakeC
     assert failures == []
     assert inputs == {"repository_name": repo, "keep_last": 3, "keep_tags": ["v.*"], "untagged_only": False,
                       "delete_all": False, "dry_run": False, "timeout": 60, "tag_match_mode": "any",
-                      "recursive": False, "__provider": news["__provider"]}
+                      "recursive": False, "run_on_remove": False, "candidate_ids": [],
+                      "__provider": news["__provider"]}
 
 
 @pytest.mark.parametrize("kwargs, field", [
@@ -220,18 +221,49 @@ def test_delete_empties_exactly_the_selected_and_reports_progress(plugin: Dynami
     plugin.delete(URN, created.id, created.properties)
 
 
-def test_a_cleanup_removed_during_up_spares_what_a_remaining_image_adopts(plugin: DynamicPlugin,
+def test_a_cleanup_removed_during_up_deletes_nothing_and_says_how_to_run_it(plugin: DynamicPlugin,
+                                                                           cloud: FakeCloud) -> None:
+    # given a stack with an ImageCleanup (delete_all), made by `pulumi up`
+    repo, ids = cloud.repository_with((), ("v1",), ())
+    _, cleanup = create(plugin, repository_name=repo, delete_all=True)
+    # when the next `pulumi up` (the plugin's parent runs `pulumi up`) deletes it, removed from the program
+    plugin.new_deployment(command="up")
+    plugin.delete(URN, cleanup.id, cleanup.properties)
+    # then no image went, and the warning names it and the command that runs it
+    assert remaining(cloud, ids) == ids
+    (warning,) = [line for line in plugin.stderr_containing("its cleanup did NOT run") if line.startswith("warning: ")]
+    assert f"yc-registry cleanup --repository {repo} --delete-all --yes" in warning
+    assert "pulumi destroy --target" in warning and "run_on_remove=True" in warning
+    # and the same delete under `pulumi destroy` runs it
+    plugin.new_deployment(command="destroy")
+    plugin.delete(URN, cleanup.id, cleanup.properties)
+    assert remaining(cloud, ids) == []
+
+
+def test_a_delete_whose_command_cannot_be_told_deletes_nothing(plugin: DynamicPlugin, cloud: FakeCloud) -> None:
+    # given a cleanup, and a plugin with no `pulumi` process above it that served no program call
+    repo, ids = cloud.repository_with((), ())
+    _, cleanup = create(plugin, repository_name=repo, delete_all=True)
+    plugin.new_deployment(command=None)
+    # when it is deleted / then nothing goes (the safe way) and the warning says it could not tell
+    plugin.delete(URN, cleanup.id, cleanup.properties)
+    assert remaining(cloud, ids) == ids
+    assert plugin.stderr_containing("could not tell")
+    plugin.new_deployment(command="destroy")
+
+
+def test_a_cleanup_removed_during_up_that_opted_in_spares_what_a_remaining_image_adopts(plugin: DynamicPlugin,
                                                                           cloud: FakeCloud) -> None:
     # given a stack with an ImageCleanup (delete_all) and an Image adopting one image of the same repository
     repo, ids = cloud.repository_with((), ("v1",), ())
-    _, cleanup = create(plugin, repository_name=repo, delete_all=True)
+    _, cleanup = create(plugin, repository_name=repo, delete_all=True, run_on_remove=True)
     mocks = RecordingMocks()
     run_program(lambda: Image("kept", repository_name=repo, tag="v1"), mocks)
     image_urn = urn(IMAGE_TYPE, "kept")
     image_inputs, _ = plugin.check(image_urn, {}, mocks.resources[0].inputs)
     image = plugin.create(image_urn, image_inputs)
     # when the next `pulumi up` keeps the Image (its diff) and deletes the ImageCleanup removed from the program
-    plugin.new_deployment()
+    plugin.new_deployment(command="up")
     assert plugin.diff(image_urn, image.id, image.properties, image_inputs).changes == \
         provider_pb2.DiffResponse.DIFF_NONE
     plugin.delete(URN, cleanup.id, cleanup.properties)
@@ -239,6 +271,7 @@ def test_a_cleanup_removed_during_up_spares_what_a_remaining_image_adopts(plugin
     assert remaining(cloud, ids) == [ids[1]]
     (done,) = plugin.stderr_containing(f"Cleanup of repository {repo}: 3 of 3 images selected")
     assert "deleted 2," in done and f"kept 1 selected: {ids[1]} (an Image of this deployment still adopts it)" in done
+    plugin.new_deployment(command="destroy")  # the module's plugin serves destroys again
 
 
 def test_delete_of_a_registry_scope_with_keep_last_per_repository(plugin: DynamicPlugin,
@@ -275,7 +308,8 @@ def test_read_only_registry_explains_and_deletes_nothing(plugin: DynamicPlugin, 
     # then the Delete RPC fails (the engine keeps the resource in state) with the plain explanation
     details = caught.value.details()
     assert "CleanupFailedError" in details and "read-only since 2026-11-10" in details
-    assert "deleted 0" in details and "run the cleanup again to continue" in details
+    assert "deleted 0" in details and "stopped at the first refusal" in details
+    assert "run the cleanup again" not in details  # advice that cannot help a read-only registry
     assert remaining(cloud, ids) == ids
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from harness import REPO_ROOT, FakeCloud, run_program
 from pulumi_yc_registry.testing import CapturedResource, ExecutingMocks
+from yc_registry_provider.lifecycle import deployment
 from yc_registry_provider.fake import DEMO_FOLDER_ID, add_image, add_registry
 
 EXAMPLE = REPO_ROOT / "examples" / "cleanup-on-destroy"
@@ -70,6 +71,7 @@ class StackMocks(ExecutingMocks):
 
     def destroy(self, retained: tuple[str, ...] = ()) -> list[CapturedResource]:  # type: ignore[override]
         """Delete in reverse creation order (dependents first); a non-empty registry is refused like the API."""
+        deployment.declare(deployment.DESTROY)
         deleted = []
         for resource in reversed(self.resources):
             if resource.typ == REGISTRY_TYPE:

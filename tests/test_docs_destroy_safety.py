@@ -7,18 +7,20 @@ from pulumi_yc_registry import Image
 
 
 def safety_section() -> str:
-    """The README's "What keeps `pulumi destroy` safe" list."""
+    """The README's "What destroy deletes, and what it never deletes" section."""
     text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("What keeps `pulumi destroy` safe")
-    return text[start:text.index("\n\n", start)]
+    start = text.index("## What destroy deletes, and what it never deletes")
+    return text[start:text.index("\n## ", start + 1)]
 
 
 def test_the_readme_states_the_pinned_image_rule_and_the_target_caveat() -> None:
     section = " ".join(safety_section().split())
     assert "pinned to the image id it adopted" in section and "tag_moved_to" in section
     # the two-Images rule and, next to it, the deployment that cannot see the other Image
-    two_images = section.index("a second `Image` on it, never deletes it")
-    assert "`pulumi destroy --target`" in section[two_images:two_images + 400]
+    assert "a second `Image` on one image" in section and "never deletes what the stack still holds" in section
+    assert "`pulumi destroy --target` on one of two `Image`s adopting the same image deletes it" in section
+    # the dangerous cases come first
+    assert section.index("--target` on one of two") < section.index("pinned to the image id it adopted")
     assert "spares every image an `Image` of the same deployment adopts" in section
 
 

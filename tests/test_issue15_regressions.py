@@ -105,7 +105,7 @@ def test_an_upper_case_first_segment_is_refused_by_every_front_door_before_any_c
         monkeypatch.setenv(name, value)
     err = io.StringIO()
     assert cli_main(["images", "list", "--repository", UPPER_FIRST], out=io.StringIO(), err=err) == 2
-    assert "repository_name" in err.getvalue() and "must match" in err.getvalue()
+    assert "--repository" in err.getvalue() and "must match" in err.getvalue()  # the flag, not the field
     # and nothing reached the cloud
     assert sum(fake_cloud.model.calls.values()) == before
 

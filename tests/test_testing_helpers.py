@@ -96,14 +96,27 @@ def test_refresh_forgets_an_image_deleted_out_of_band_and_the_next_up_adopts_aga
     assert run_program(program, mocks) == {"app": again}
 
 
-def test_removing_a_cleanup_during_up_spares_the_image_a_remaining_image_adopts(fake_cloud: FakeCloud) -> None:
-    # given a stack with an Image and an ImageCleanup (delete_all) on the same repository
+def test_removing_a_cleanup_during_up_deletes_nothing(fake_cloud: FakeCloud) -> None:
+    # given a stack with an ImageCleanup (delete_all) on a repository
+    repo, ids = fake_cloud.repository_with((), ("v1",), ())
+    mocks = ExecutingMocks(fake_cloud.config)
+    run_program(lambda: ImageCleanup("cleanup", repository_name=repo, delete_all=True), mocks)
+    # when the program drops it and runs again
+    run_program(lambda: None, mocks)
+    # then the cleanup left the stack without deleting a single image
+    assert [r.name for r in mocks.deleted] == ["cleanup"] and not mocks.state
+    assert all(image_id in fake_cloud.model.images for image_id in ids)
+
+
+def test_removing_a_cleanup_that_opted_in_runs_it_and_spares_the_image_a_remaining_image_adopts(
+        fake_cloud: FakeCloud) -> None:
+    # given a stack with an Image and an ImageCleanup (delete_all, run_on_remove) on the same repository
     repo, (old, adopted, new) = fake_cloud.repository_with((), ("v1",), ())
     mocks = ExecutingMocks(fake_cloud.config)
 
     def with_cleanup() -> None:
         Image("app", repository_name=repo, tag="v1")
-        ImageCleanup("cleanup", repository_name=repo, delete_all=True)
+        ImageCleanup("cleanup", repository_name=repo, delete_all=True, run_on_remove=True)
 
     run_program(with_cleanup, mocks)
     # when the program drops the cleanup and runs again (the cleanup runs as it is deleted, during this up)

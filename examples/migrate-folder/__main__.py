@@ -23,8 +23,9 @@ pulumi.export("migration_status", migration.status)
 pulumi.export("migrated_registries", migration.registry_ids)
 pulumi.export("migrated_tags", migration.tags)
 
-# 3. verify again, explicitly (the resource already did; this is what a scheduled check would run)
-checked = yc.verify_migration_output(folder_id=migration.folder_id)
+# 3. verify again, explicitly, once the migration is done (the resource already did; this is what a scheduled check
+#    would run). Not during a preview: before the migration every image would read as "missing"
+checked = migration.status.apply(lambda _status: yc.verify_migration(folder_id=folder_id))
 pulumi.export("missing_count", checked.apply(lambda v: v.missing_count))
 pulumi.export("missing", checked.apply(lambda v: [m.to_dict() for m in v.missing]))
 

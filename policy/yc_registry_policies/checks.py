@@ -321,7 +321,8 @@ CLEANUP_DEFAULTS: Dict[str, Any] = {
 
 # The provider's keep rules (yc_registry_provider.cleanup.rules): any of them protects an image; with none,
 # the provider refuses unless delete_all=True, which only lifts that refusal (rules given with it still
-# protect). Tag patterns match whole tags; delete_tags_matching keeps the tagged images its filter does not match.
+# protect). Tag patterns match whole tags; delete_tags_matching keeps every untagged image and the tagged
+# images its filter does not match.
 CLEANUP_RULE_NAMES = ("keep_tags", "keep_tag_prefixes", "keep_last", "keep_rules", "older_than", "untagged_only",
                       "delete_tags_matching", "keep_in_use")
 # Rules that count as keep rules only while their config switch is on.

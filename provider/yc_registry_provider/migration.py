@@ -8,7 +8,7 @@ Done means (Yandex's migration tutorial): the overall status is COMPLETED, ``fai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .models import ImageInfo
 
@@ -135,6 +135,9 @@ class Verification:
     registry_ids: list[str]
     missing: list[MissingImage] = field(default_factory=list)
     unmigrated_registry_ids: list[str] = field(default_factory=list)
+    tag_count: int = 0         # tags of the inventoried images
+    tags_checked: int = 0      # of those, where Cloud Registry shows tags for the registry (visible)
+    moved_tags: list[str] = field(default_factory=list)  # "name:tag (digest A in Container Registry, B here)"
 
     @property
     def missing_count(self) -> int:
@@ -146,12 +149,13 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return not self.missing and not self.unmigrated_registry_ids
+        return not self.missing and not self.unmigrated_registry_ids and not self.moved_tags
 
     def to_dict(self) -> dict[str, Any]:
         return {"scope": self.scope, "image_count": self.image_count, "present_count": self.present_count,
                 "missing_count": self.missing_count, "missing": [m.to_dict() for m in self.missing],
-                "registry_ids": list(self.registry_ids), "unmigrated_registry_ids": list(self.unmigrated_registry_ids)}
+                "registry_ids": list(self.registry_ids), "unmigrated_registry_ids": list(self.unmigrated_registry_ids),
+                "tag_count": self.tag_count, "tags_checked": self.tags_checked, "moved_tags": list(self.moved_tags)}
 
     def summary(self, limit: int = 5) -> str:
         named = ", ".join(f"{m.name}@{m.digest} (id {m.image_id}, tags {', '.join(m.tags) or 'none'})"
@@ -162,19 +166,41 @@ class Verification:
             text += f"; registries not in Cloud Registry: {', '.join(self.unmigrated_registry_ids)}"
         if self.missing:
             text += f"; missing: {named}{more}"
+        if self.tag_count:
+            same = self.tags_checked - len(self.moved_tags)
+            text += (f"; {same} of {self.tags_checked} tags checked are on the same digest "
+                     f"({self.tag_count - self.tags_checked} of {self.tag_count} tags not checked: their registry "
+                     "shows no tags in Cloud Registry, or is not there)")
+            if self.moved_tags:
+                text += "; on another digest: " + ", ".join(self.moved_tags[:limit])
         return text
 
 
-def compare(scope: str, inventory: Iterable[ImageInfo], digests_by_registry: dict[str, set[str] | None]) -> Verification:
+def compare(scope: str, inventory: Iterable[ImageInfo], digests_by_registry: dict[str, set[str] | None],
+            tags_by_registry: Mapping[str, Mapping[tuple[str, str], str] | None] | None = None) -> Verification:
     """Check each inventoried image's digest against the digests of the Cloud Registry registry with the same id
-    (None: that registry is not in Cloud Registry, so all its images are missing)."""
+    (None: that registry is not in Cloud Registry, so all its images are missing), and each of its tags against
+    the digest that tag names in Cloud Registry, where the registry shows tags there (``tags_by_registry``:
+    ``(image name, tag) -> digest``; None or empty: not visible, not checked)."""
     images = list(inventory)
     missing = [MissingImage(i.id, i.name, list(i.tags), i.digest) for i in images
                if i.digest not in (digests_by_registry.get(i.registry_id) or set())]
     registry_ids = sorted({i.registry_id for i in images} | set(digests_by_registry))
     unmigrated = sorted(r for r, d in digests_by_registry.items() if d is None)
+    checked, moved = 0, []
+    for image in images:
+        visible = (tags_by_registry or {}).get(image.registry_id)
+        for tag in image.tags:
+            if not visible:
+                continue
+            checked += 1
+            there = visible.get((image.name, tag))
+            if there != image.digest:
+                moved.append(f"{image.name}:{tag} ({image.digest} in Container Registry, "
+                             f"{there or 'no such tag'} in Cloud Registry)")
     return Verification(scope=scope, image_count=len(images), registry_ids=registry_ids, missing=missing,
-                        unmigrated_registry_ids=unmigrated)
+                        unmigrated_registry_ids=unmigrated, tag_count=sum(len(i.tags) for i in images),
+                        tags_checked=checked, moved_tags=moved)
 
 
 __all__ = sorted(["Counters", "Dashboard", "FailedTag", "LEVELS", "MissingImage", "RegistryProgress", "UNDER_WAY",

@@ -34,8 +34,9 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     entries, as ECR lifecycle rules: each image counts for the first entry whose pattern matches one of its tags,
     which keeps its newest N), ``older_than`` (``"30d"``: younger images are kept), ``untagged_only``.
     ``delete_tags_matching`` (whole-tag regexes) with ``tag_match_mode`` ``"any"`` (default) or ``"all"`` makes a
-    tagged image a candidate only when any / all of its tags match (untagged images are not filtered by it, as in
-    gcr-cleaner). ``recursive=True`` with ``repository_name`` cleans that repository and every one under it.
+    tagged image a candidate only when any / all of its tags match; it selects tagged images only (untagged images
+    are kept: clean them with a cleanup of their own, ``untagged_only=True``). ``recursive=True`` with
+    ``repository_name`` cleans that repository and every one under it.
     ``keep_in_use`` keeps every image a live workload runs (``True``: Serverless Containers revisions, Compute
     instances' and instance groups' container declarations in the registry's folder; or ``{"sources": [...],
     "folders": [...]}``): named by digest or by a tag it carries when it would be deleted, through ``cr.yandex`` or
@@ -47,8 +48,10 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
 
     A move of the scope to another registry replaces the resource (the old registry is emptied when the old
     resource goes); any other change, a new scope inside the same registry included, updates in place and
-    deletes nothing. Removing the resource from the program runs its cleanup at the
-    next ``pulumi up``, as destroy does: switch to ``dry_run=True`` first to drop it without deleting images.
+    deletes nothing. Only ``pulumi destroy`` (whole stack or ``--target``) runs the cleanup: removing the resource
+    from the program (or replacing it) during ``pulumi up`` deletes nothing, and the log says how to run it, unless
+    ``run_on_remove=True`` was set on it. ``candidate_ids`` is the plan: a destroy deletes none outside it (unless
+    ``delete_all``); images the rules select later are kept and listed until a refresh shows them.
     If some images cannot be deleted, destroy fails with a summary and the resource stays in the stack;
     what was deleted stays deleted, and running destroy again continues with what is left.
     """
@@ -68,6 +71,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     tag_match_mode: pulumi.Output[Optional[str]]
     keep_rules: pulumi.Output[Optional[list]]
     recursive: pulumi.Output[Optional[bool]]
+    run_on_remove: pulumi.Output[Optional[bool]]
     candidate_count: pulumi.Output[int]
     candidate_ids: pulumi.Output[list]
     keep_in_use: pulumi.Output[Optional[Any]]
@@ -84,7 +88,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                  keep_rules: pulumi.Input[Optional[Sequence[pulumi.Input[Mapping[str, Any]]]]] = None,
                  keep_in_use: pulumi.Input[Optional[Any]] = None,
                  dry_run: pulumi.Input[bool] = False, concurrency: pulumi.Input[Optional[int]] = None,
-                 timeout: pulumi.Input[Optional[float]] = None,
+                 timeout: pulumi.Input[Optional[float]] = None, run_on_remove: pulumi.Input[bool] = False,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         props: dict[str, Any] = {name: None for name in OUTPUT_FIELDS}  # outputs exist on the object (#2931)
         props.update(repository_name=repository_name, registry_id=registry_id,
@@ -93,7 +97,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
                      delete_all=delete_all, dry_run=dry_run, concurrency=concurrency, timeout=timeout,
                      keep_tag_prefixes=_listed(keep_tag_prefixes), delete_tags_matching=_listed(delete_tags_matching),
                      tag_match_mode=tag_match_mode, keep_rules=_listed(keep_rules), recursive=recursive,
-                     keep_in_use=keep_in_use)
+                     keep_in_use=keep_in_use, run_on_remove=run_on_remove)
         with pickler_restored():
             super().__init__(ImageCleanupProvider(), resource_name, props, opts)
         # The engine returns every number as a float: give programs ints.

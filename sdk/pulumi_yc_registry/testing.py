@@ -38,6 +38,7 @@ from pulumi.dynamic import CheckResult, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.config import Config
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from yc_registry_provider.lifecycle import deployment
 from yc_registry_provider.lifecycle import image as image_rules
 
 PROVIDER_KEY = "__provider"
@@ -187,6 +188,7 @@ class ExecutingMocks(RecordingMocks):
 
     # -- one run --------------------------------------------------------------------------------------------
     def begin_run(self, preview: bool) -> None:
+        deployment.declare(deployment.UPDATE)  # like `pulumi up`: a removed ImageCleanup does not run
         self.resources, self.errors, self.failures, self._done = [], [], [], []
         self._prior = {resource.key: resource for resource in self.state}
         self._preview = preview
@@ -281,6 +283,7 @@ class ExecutingMocks(RecordingMocks):
     def refresh(self) -> list[CapturedResource]:
         """``pulumi refresh``: read every resource of the state; one that is gone leaves the state. Returns it."""
         image_rules.begin_deployment()
+        deployment.declare(deployment.UPDATE)
         for resource in list(self.state):
             if resource.provider is None or not resource.id:
                 continue
@@ -304,6 +307,7 @@ class ExecutingMocks(RecordingMocks):
         A delete that fails leaves it and the resources not deleted yet in the state.
         """
         image_rules.begin_deployment()
+        deployment.declare(deployment.DESTROY)
         self.deleted = []
         doomed = self._replaced + self.state
         for n, resource in enumerate(reversed(doomed)):

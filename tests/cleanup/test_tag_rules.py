@@ -144,8 +144,11 @@ def test_delete_tags_matching_any_and_all() -> None:
     anyof = select(images, rules(delete_tags_matching=["dev-.*"]), NOW)
     allof = select(images, rules(delete_tags_matching=["dev-.*"], tag_match_mode="all"), NOW)
     # then any: one matching tag is enough; all: latest does not match, so the mixed image stays
-    assert sorted(ids(anyof.selected)) == ["dev", "mixed", "untagged"]
-    assert sorted(ids(allof.selected)) == ["dev", "untagged"]
+    assert sorted(ids(anyof.selected)) == ["dev", "mixed"]
+    assert sorted(ids(allof.selected)) == ["dev"]
+    # and the untagged image stays under both: the filter selects tagged images only
+    assert "untagged, and delete_tags_matching selects tagged images only" in anyof.protected["untagged"]
+    assert "untagged" in allof.protected
     assert "'latest' matches no delete_tags_matching" in allof.protected["mixed"]
     assert "no tag matches delete_tags_matching" in anyof.protected["rel"]
 
@@ -251,9 +254,12 @@ def kept_by_keep_rules(images: list[ImageInfo], built: CleanupRules) -> set[str]
 
 
 def filter_matches(img: ImageInfo, built: CleanupRules) -> bool:
-    """Oracle of any/all: untagged images pass; any = some tag matches some pattern; all = every tag does."""
-    if not built.delete_tags_matching or not img.tags:
+    """Oracle of any/all: untagged images never match (the filter selects tagged images only); any = some tag
+    matches some pattern; all = every tag does."""
+    if not built.delete_tags_matching:
         return True
+    if not img.tags:
+        return False
     hit = [any(re.fullmatch(p, t) for p in built.delete_tags_matching) for t in img.tags]
     return all(hit) if built.tag_match_mode == "all" else any(hit)
 

@@ -83,7 +83,7 @@ def test_an_empty_registry_says_no_layout_was_recognised(model: FakeModel, serve
 def test_a_bad_registry_id_is_refused_before_any_call(model: FakeModel, server: FakeServer) -> None:
     before = sum(model.calls.values())
     code, _out, err = run("artifacts", "--registry-id", "r" * 51)
-    assert code == 2 and "registry_id" in err and "at most 50" in err
+    assert code == 2 and "--registry-id" in err and "at most 50" in err  # the command's flag, not the field
     assert sum(model.calls.values()) == before
 
 

@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -137,11 +138,11 @@ def test_a_failed_delete_exits_non_zero_naming_it(server: FakeServer, model: Fak
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--keep-rule", "(=2"], "keep_rules[0].tag_pattern"),
-    (["--keep-rule", "v.*=0"], "keep_rules[0].keep_last"),
-    (["--older-than", "30"], "older_than"),
-    (["--delete-tags-matching", "x", "--untagged-only"], "delete_tags_matching"),
-    ([], "delete_all"),
+    (["--keep-rule", "(=2"], "--keep-rule #1 (PATTERN of PATTERN=N)"),
+    (["--keep-rule", "v.*=0"], "--keep-rule #1 (N of PATTERN=N)"),
+    (["--older-than", "30"], "--older-than"),
+    (["--delete-tags-matching", "x", "--untagged-only"], "--delete-tags-matching"),
+    ([], "--delete-all"),
 ])
 def test_a_bad_rule_is_one_line_exit_2_and_nothing_is_sent(server: FakeServer, model: FakeModel, args: list[str],
                                                             field: str) -> None:
@@ -175,7 +176,7 @@ def test_an_unknown_registry_is_an_error_naming_it(server: FakeServer, model: Fa
         assert cleaned.returncode == 1 and "registry crpnosuchregistry does not exist" in cleaned.stderr
     assert model.calls["ImageService.Delete"] == 0
     bad = yc(server, "images", "list", "--registry", "x" * 51)
-    assert bad.returncode == 2 and "invalid registry_id" in bad.stderr
+    assert bad.returncode == 2 and "invalid --registry" in bad.stderr
 
 
 def test_a_terminal_sees_a_progress_bar(server: FakeServer, model: FakeModel) -> None:
@@ -222,6 +223,106 @@ def test_list_writes_each_page_before_asking_for_the_next(server: FakeServer, mo
     assert header.startswith("id,name") and first.startswith("crpi")
     assert calls_when_first_row_came <= 2 < model.calls["ImageService.List"] == 5
     assert len(rest.splitlines()) == 4
+
+
+def test_an_image_skipped_because_a_protecting_tag_arrived_is_not_counted_as_gone(server: FakeServer,
+                                                                                   model: FakeModel) -> None:
+    # given a cleanup keeping release-* tags, and a push of release-9 onto the oldest image between the listing
+    # and its re-read (issue 15, item 9)
+    oldest = sorted(model.images.values(), key=lambda image: image.created_at)[0]
+    assert oldest.name == APP
+    model.knobs.tags_pushed_on_get = {oldest.id: "release-9"}
+    # when the cleanup runs with --yes
+    done = yc(server, "cleanup", "--repository", APP, "--keep-tags", "release-.*", "--keep-last", "1", "--yes")
+    # then the image is still there, the report names it as kept and why, and the exit status says not all went
+    assert oldest.id in model.images
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"kept     {oldest.id}: now protected: tag 'release-9'" in done.stdout
+    assert "3 of 4 selected" not in done.stderr and "1 of 4 selected images are still there" in done.stderr
+    # and the plan came first, then every image deleted with its tags
+    assert done.stdout.index("Plan for repository") < done.stdout.index("Cleanup of repository")
+    for image in [i for i in model.deleted_image_ids]:
+        assert f"  deleted  {image} (" in done.stdout
+
+
+def test_delete_tags_matching_takes_tagged_images_only(server: FakeServer, model: FakeModel) -> None:
+    # given app with two untagged images / when the tag filter is the only rule
+    untagged = sorted(image.id for image in model.images.values() if image.name == APP and not image.tags)
+    done = yc(server, "cleanup", "--repository", APP, "--delete-tags-matching", "v1\\.0\\..*", "--yes")
+    # then only the v1.0.0 image went; the untagged images stay
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(image_id in model.images for image_id in untagged) and len(model.deleted_image_ids) == 1
+    assert "untagged, and delete_tags_matching selects tagged images only" in done.stdout
+
+
+# --- the command speaks its own language (issue 16, item 6) ----------------------------------------------
+
+def test_a_rule_error_names_the_flag_not_the_field(server: FakeServer) -> None:
+    done = yc(server, "cleanup", "--repository", APP)
+    assert done.returncode == 2
+    assert "--delete-all" in done.stderr and "delete_all" not in done.stderr and "--keep-tags" in done.stderr
+    bad = yc(server, "cleanup", "--repository", APP, "--keep-rule", "v.*=2", "--keep-rule", "(=1")
+    assert "--keep-rule #2 (PATTERN of PATTERN=N)" in bad.stderr and "keep_rules[" not in bad.stderr
+
+
+def test_a_usage_error_is_one_line_and_a_hint(server: FakeServer) -> None:
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "many")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "--help" in done.stderr, done.stderr
+
+
+def test_a_refused_loopback_endpoint_fails_at_once_naming_it(server: FakeServer) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = env_for(server)
+    env["YC_ENDPOINT"] = f"127.0.0.1:{port}"
+    started = time.monotonic()
+    done = subprocess.run([script(), "images", "list", "--repository", APP], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert done.returncode == 1 and time.monotonic() - started < 10
+    assert f"127.0.0.1:{port}" in done.stderr and "is the fake running? check YC_ENDPOINT" in done.stderr
+
+
+def test_an_unknown_folder_is_an_error(server: FakeServer) -> None:
+    done = yc(server, "images", "list", "--folder", "b1g-no-such-folder")
+    assert done.returncode == 1 and "folder b1g-no-such-folder" in done.stderr and "--folder" in done.stderr
+
+
+def test_head_ends_quietly(server: FakeServer, model: FakeModel) -> None:
+    for n in range(300):
+        add_image(model, REGISTRY, "bulk", created_at=START + timedelta(minutes=n))
+    done = subprocess.run(f"'{script()}' images list --registry {REGISTRY} --format csv | head -2", shell=True,
+                          capture_output=True, text=True, timeout=60, env=env_for(server))
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == "", done.stderr  # no traceback, no "Broken pipe" error line
+
+
+def test_the_table_aligns_and_csv_has_an_empty_field_for_no_tags(server: FakeServer, model: FakeModel) -> None:
+    table = yc(server, "images", "list", "--registry", REGISTRY).stdout.splitlines()
+    starts = {line.index("sha256:") for line in table[1:]}
+    assert len(starts) == 1 and table[0].index("DIGEST") in starts
+    rows = list(csv.DictReader(io.StringIO(yc(server, "images", "list", "--registry", REGISTRY, "--format",
+                                              "csv").stdout)))
+    assert "" in {row["tags"] for row in rows} and "-" not in {row["tags"] for row in rows}
+
+
+def test_a_read_only_registry_is_warned_in_the_plan_and_yes_stops_at_the_first_refusal(server: FakeServer,
+                                                                                         model: FakeModel) -> None:
+    # given Container Registry after 2026-11-10 (read-only)
+    model.knobs.read_only = True
+    # when the plan is asked for / then it warns before anything is tried
+    plan = yc(server, "cleanup", "--repository", APP, "--keep-last", "1")
+    assert plan.returncode == 0 and "read-only since 2026-11-10" in plan.stderr and "--yes stops" in plan.stderr
+    assert model.calls.get("ImageService.Delete", 0) == 0
+    # when it runs with --yes / then one Delete is tried, and one error line says why, without "run again"
+    done = yc(server, "cleanup", "--repository", APP, "--keep-last", "1", "--concurrency", "1", "--yes")
+    assert done.returncode == 1
+    assert model.calls["ImageService.Delete"] == 1 and not model.deleted_image_ids
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "refused the first delete" in errors[0], done.stderr
+    assert "run the cleanup again" not in done.stdout + done.stderr
+    assert (done.stdout + done.stderr).count("read-only since 2026-11-10") <= 3  # warning, summary, error
 
 
 # --- keep_in_use ---------------------------------------------------------------------------------------------

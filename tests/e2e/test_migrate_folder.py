@@ -3,6 +3,7 @@ with progress lines, the lookup is then served by Cloud Registry, destroy change
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from engine import FakeProcess, Project
@@ -16,11 +17,17 @@ def test_migrate_folder_example_through_the_cli(cli_env: dict[str, str], fake: F
     project = Project.copy_of("migrate-folder", tmp_path, cli_env)
     project.init(config={"folderId": DEMO_FOLDER_ID, "repository": APP})
     project.aim_at(fake)
-    # when previewed, then nothing is started
+    # when previewed, then it says what up will do (the registries that move, for good, redirects on), lists
+    # nothing as missing, and starts nothing
     preview = project.pulumi("preview")
-    assert "EVERY registry" not in preview.output
+    assert "`pulumi up` will migrate it to Cloud Registry" in preview.output, preview.output[-3000:]
+    assert "crpr0000000000000001, crpr0000000000000002" in preview.output and "cannot be undone" in preview.output
+    assert "redirects stay ON" in preview.output
+    assert re.search(r"missing_count\s+: \[unknown\]", preview.output)  # no pre-migration "missing" list
+    assert "crpi" not in preview.output
     # when up runs, then the CLI shows that every registry moves and the progress, and the outputs say done
     up = project.up()
+    assert "starting the migration of folder" in up.output  # the preview started none
     assert "EVERY registry of the folder moves" in up.output
     assert "COMPLETED: registries 2/2" in up.output
     outputs = project.outputs()

@@ -49,20 +49,41 @@ class Response:
     inputs: dict[str, Any] | None = None
 
 
+# The engine's process: a parent whose command line reads `pulumi <command> ...` (the provider reads its nearest
+# `pulumi` ancestor to tell `pulumi destroy` from `pulumi up`); it forwards SIGTERM to the plugin.
+_PULUMI_PARENT = ("import signal, subprocess, sys\n"
+                  "child = subprocess.Popen(sys.argv[2:])\n"
+                  "signal.signal(signal.SIGTERM, lambda *_: (child.terminate(), child.wait(5), sys.exit(0)))\n"
+                  "sys.exit(child.wait())\n")
+
+
+def under_pulumi(command: str | None, argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """(argv, executable) that runs ``argv`` as a child of a process whose command line is ``pulumi <command>``."""
+    if command is None:
+        return list(argv), None
+    return ["pulumi", "-c", _PULUMI_PARENT, command, *argv], sys.executable
+
+
 class PluginProcess:
     """Any resource-provider plugin started as the engine starts one: ``argv`` in a fresh process whose first
     stdout line is its port, and a ResourceProvider stub to it. The calls below return the protocol's replies
-    undecoded; subclasses decode them as their tests like."""
+    undecoded; subclasses decode them as their tests like.
+
+    ``command`` is the Pulumi command the plugin's parent process shows (``destroy`` by default, so a delete runs
+    what a destroy runs; ``up`` for a removal during an update; None: no ``pulumi`` parent at all)."""
 
     def __init__(self, argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0,
-                 name: str = "the plugin") -> None:
+                 name: str = "the plugin", command: str | None = "destroy") -> None:
         self._argv, self._env, self._name = list(argv), env, name
+        self.command = command
         self._last_configure: Any = None
         self._start(argv, env, timeout, name)
 
     def _start(self, argv: Sequence[str], env: Mapping[str, str] | None, timeout: float, name: str) -> None:
         full_env = dict(os.environ if env is None else env)  # ``env`` is the whole environment when given
-        self.process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+        args, executable = under_pulumi(self.command, argv)
+        self.process = subprocess.Popen(args, executable=executable, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        env=full_env)
         # stderr is what the engine shows the user; drain it always (a full pipe would block the plugin)
         self.stderr_lines: list[str] = []
         self._drainer = threading.Thread(target=self._drain_stderr, daemon=True)
@@ -119,11 +140,13 @@ class PluginProcess:
         self._last_configure = request
         return self.stub.Configure(request, timeout=self.timeout)
 
-    def new_deployment(self) -> None:
+    def new_deployment(self, command: str | None = "same") -> None:
         """A fresh process, configured as before: the engine starts one per deployment (`pulumi destroy` after
         `pulumi up`). A deployment keeps the images its resources adopt or keep, so a delete of one of them in the
         same deployment keeps it (a rename); tests that adopt and then destroy call this in between."""
         self.close()
+        if command != "same":  # the Pulumi command its parent shows (None: no `pulumi` parent)
+            self.command = command
         self._start(self._argv, self._env, self.timeout, self._name)
         if self._last_configure is not None:
             self.stub.Configure(self._last_configure, timeout=self.timeout)

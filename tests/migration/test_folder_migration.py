@@ -144,6 +144,55 @@ def test_done_needs_every_criterion_even_when_counters_disagree() -> None:
     assert not Dashboard("f", "COMPLETED", whole, Counters(total=3, completed=2), whole).complete
 
 
+# -- the preview says what `up` will do; verification checks tags (issue 16, item 7) ---------------------------
+
+def test_the_preview_says_what_up_will_do_and_lists_nothing_as_missing(folder: FakeCloud) -> None:
+    with backend(folder) as b:
+        message = rules.preview_message(b, {"folder_id": DEMO_FOLDER_ID, "disable_redirects": True})
+    assert message is not None and "`pulumi up` will migrate it to Cloud Registry" in message
+    assert folder.registry_id in message and "cannot be undone" in message and "redirects turned OFF" in message
+    assert "missing" not in message and folder.model.calls[START] == 0
+    run(folder)  # once it runs, the preview of the next up says it is adopted
+    with backend(folder) as b:
+        again = rules.preview_message(b, {"folder_id": DEMO_FOLDER_ID})
+    assert again is not None and "already COMPLETED" in again and "adopts it" in again
+
+
+def test_verification_checks_each_tag_arrived_on_the_same_digest(folder: FakeCloud) -> None:
+    outs, lines = run(folder)
+    (verified,) = [line for line in lines if line.startswith("verification")]
+    assert "2 of 2 tags checked are on the same digest" in verified
+    # when a tag names another digest in Cloud Registry than in Container Registry (pushed there meanwhile)
+    pushed = add_image(folder.model, folder.registry_id, "app", tags=("v1",))  # moves v1 in Container Registry
+    with backend(folder) as b:
+        checked = rules.verify(b, folder_id=DEMO_FOLDER_ID)
+    # then verification names it (the new digest is also missing)
+    assert any(moved.startswith(f"{folder.registry_id}/app:v1 ({pushed.digest}") for moved in checked.moved_tags)
+    assert not checked.ok and "on another digest" in checked.summary()
+
+
+def test_the_fake_command_line_rehearses_a_failed_migration() -> None:
+    from yc_registry_provider.fake.__main__ import build_model, parse_args
+
+    # given the fake as `--seed empty --failing-tag <registry>/app:v1=INTERNAL --migration-tags-per-second 50`
+    model = build_model(parse_args(["--seed", "empty", "--failing-tag", "crpr0000000000000001/app:v1=INTERNAL",
+                                    "--migration-tags-per-second", "50", "--migration-stage-seconds", "0"]))
+    cloud = start_fake_cloud(model)
+    try:
+        assert cloud.registry_id == "crpr0000000000000001"
+        add_image(model, cloud.registry_id, "app", tags=("v1",))
+        add_images(model, cloud.registry_id, "worker", 10)
+        # when the folder migrates / then it fails naming the tag, after taking its time
+        with pytest.raises(MigrationFailedError) as failed:
+            run(cloud)
+        assert failed.value.failed_tags[0].startswith("crpr0000000000000001/app:v1 (INTERNAL")
+        assert model.cloud_registry.knobs.tags_per_second == 50
+    finally:
+        cloud.server.stop(0)
+    with pytest.raises(SystemExit):
+        build_model(parse_args(["--failing-tag", "no-colon"]))
+
+
 def failing_start(cloud: FakeCloud) -> str:
     """Given: StartFolder's Operation spans the migration and ends with an error naming no tag (code 13,
     "failed for 1 tag(s)"), while the dashboard's top_failed_tags names app:latest. Returns that tag's name."""

@@ -63,7 +63,8 @@ def test_check_passes_unknowns_and_checks_the_known(plugin: NativePlugin) -> Non
     reply = plugin.check(urn(CLEANUP, "u"), {"registryId": UNKNOWN, "keepLast": 2})
     assert not reply.failures
     inputs = struct_to_dict(reply.inputs)
-    assert unknown(inputs.pop("registryId")) and inputs == {"keepLast": 2}
+    # (the plan, kept in the inputs, is not known either)
+    assert unknown(inputs.pop("registryId")) and unknown(inputs.pop("candidateIds")) and inputs == {"keepLast": 2}
     reply = plugin.check(urn(CLEANUP, "u"), {"repositoryName": UNKNOWN, "keepTags": [UNKNOWN]})
     assert not reply.failures
     # values that would break a rule if taken literally (a number, a duration) pass too while unknown
@@ -114,7 +115,9 @@ def test_read_refreshes_the_candidates(plugin: NativePlugin, cloud: Registry) ->
     refreshed = struct_to_dict(reply.properties)
     assert reply.id == id_
     assert refreshed["candidateCount"] == 2 and refreshed["candidateIds"] == [ids[1], new]
-    assert struct_to_dict(reply.inputs) == {"repositoryName": repo, "untaggedOnly": True}
+    # and the refreshed plan goes into the inputs too, so the engine shows a changed plan as a change
+    assert struct_to_dict(reply.inputs) == {"repositoryName": repo, "untaggedOnly": True,
+                                            "candidateIds": [ids[1], new]}
     assert remaining(cloud, [ids[1], new]) == [ids[1], new]
 
 
@@ -219,7 +222,8 @@ def test_read_only_registry_fails_the_delete_with_the_sunset_explanation(plugin:
         plugin.delete(urn(CLEANUP, "sunset"), id_, outs)
     details = caught.value.details()
     assert SUNSET_EXPLANATION in details, details
-    assert "deleted 0" in details and "run the cleanup again to continue" in details
+    assert "deleted 0" in details and "stopped at the first refusal" in details
+    assert "run the cleanup again" not in details  # advice that cannot help a read-only registry
     assert remaining(cloud, ids) == ids
 
 
@@ -235,8 +239,9 @@ def test_the_peer_rules_travel_in_camel_case_and_decide_the_delete(plugin: Nativ
     assert outs["keepRules"] == [{"tagPattern": "release-.*", "keepLast": 1}] and outs["tagMatchMode"] == "all"
     # when it is destroyed
     plugin.delete(urn(CLEANUP, "peer"), id_, outs)
-    # then the newest release stays, pr-2 stays (its tag "keep" matches no filter), the others go
-    assert remaining(cloud, ids) == [ids[1], ids[3]]
+    # then the newest release stays, pr-2 stays (its tag "keep" matches no filter), the untagged image stays (the
+    # filter selects tagged images only), the others go
+    assert remaining(cloud, ids) == [ids[1], ids[3], ids[4]]
 
 
 def test_keep_in_use_travels_as_keep_in_use_and_keeps_what_a_workload_runs(plugin: NativePlugin,

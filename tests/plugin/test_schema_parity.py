@@ -80,7 +80,9 @@ def test_cleanup_fields_match_the_dynamic_cleanup() -> None:
     assert list(CLEANUP["properties"]) == wire(cleanup_rules.OUTPUT_FIELDS)
     assert set(CLEANUP["required"]) == set(wire(cleanup_rules.RESULT_FIELDS)) == {"candidateCount", "candidateIds",
                                                                                "keptInUse"}
-    assert wire(cleanup_rules.INPUT_FIELDS) == keyword_params(CleanupRules)
+    # every input is a rule of CleanupRules, except run_on_remove (when the cleanup runs, not what it selects)
+    assert wire([name for name in cleanup_rules.INPUT_FIELDS if name != "run_on_remove"]) == \
+        keyword_params(CleanupRules)
     assert list(CLEANUP["inputProperties"]) == keyword_params(ImageCleanup.__init__)
 
 
@@ -91,7 +93,7 @@ def test_cleanup_types_match_the_rules() -> None:
                      "keepLast": "integer", "olderThan": "string", "untaggedOnly": "boolean",
                      "deleteAll": "boolean", "dryRun": "boolean", "concurrency": "integer", "timeout": "number",
                      "recursive": "boolean", "keepTagPrefixes": "array", "deleteTagsMatching": "array",
-                     "tagMatchMode": "string", "keepRules": "array", "keepInUse": None}
+                     "tagMatchMode": "string", "keepRules": "array", "keepInUse": None, "runOnRemove": "boolean"}
     keep_rule = SCHEMA["types"]["yc-registry:index:KeepRule"]["properties"]
     assert {name: prop["type"] for name, prop in keep_rule.items()} == {"tagPattern": "string",
                                                                          "keepLast": "integer"}

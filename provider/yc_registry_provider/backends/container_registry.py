@@ -139,6 +139,14 @@ class RegistryClient(ServiceClient):
         held = ", ".join(f"{r.id} ({r.name})" for r in response.registries[:10]) or "none"
         return f" in folder {folder}, which holds: {held}"
 
+    def registry_ids(self, folder_id: str) -> list[str]:
+        """Ids of the folder's registries (RegistryService.List, first page of 1000)."""
+        folder_id = validation.check_id("folder_id", folder_id)
+        response, _ = self.transport.call("registry", "List", registry_service_pb2.ListRegistriesRequest(
+            folder_id=folder_id, page_size=MAX_PAGE_SIZE), read=True, action="RegistryService.List",
+            scope=f"folder {folder_id}")
+        return [registry.id for registry in response.registries]
+
     # -- delete -----------------------------------------------------------------------------------
     def start_delete(self, image_id: str, *, deadline: float | None = None,
                      retry_send: bool = True) -> "StartedDelete":

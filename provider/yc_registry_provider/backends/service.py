@@ -559,6 +559,18 @@ class MigrationBackend:
                     f"now: {exc}", code="FAILED_PRECONDITION") from None
         return listed()
 
+    def container_registry_ids(self, folder_id: str) -> list[str]:
+        """The folder's Container Registry registries (what a migration of the folder moves)."""
+        return self.container.registry_ids(folder_id)
+
+    def cloud_tags(self, registry_id: str) -> dict[tuple[str, str], str] | None:
+        """(image name, tag) -> digest as the Cloud Registry registry with this id shows them; None when it is not
+        there (tags as artifacts are this project's assumption: backends/cloud_registry_mapping.py)."""
+        if self.cloud.registry_status(registry_id) is None:
+            return None
+        return {(image.name, tag): image.digest for image in self.cloud.list_images(registry_id=registry_id)
+                for tag in image.tags}
+
     def cloud_digests(self, registry_id: str) -> set[str] | None:
         """The manifest digests of the Cloud Registry registry with this id; None when it is not there."""
         if self.cloud.registry_status(registry_id) is None:

@@ -11,6 +11,9 @@ Works against any :class:`~yc_registry_provider.backends.base.ImageBackend`. Gua
   after as many successes as the current limit;
 - ``timeout`` bounds the whole run; images not started in time are reported as ``not_attempted``;
 - a read-only registry (the 2026 sunset) or rejected credentials stop the run at the first refusal;
+- with a ``plan`` (the ids a resource's last up or refresh showed), only images of the plan are deleted: one the
+  rules select now but the plan did not show is kept, listed under ``not_in_plan``, and the run is not ``ok``;
+- every image deleted is named in a ``deleted`` progress event (id, repository, tags) and in the report;
 - an image the caller's ``spare`` names a reason for (an Image of the same deployment holds it) is never deleted:
   the report lists it under ``kept`` with that reason;
 - with ``keep_in_use`` an image a live workload runs is never deleted: the in-use set is read before anything is
@@ -30,7 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..backends.base import ImageBackend
 from ..errors import (SUNSET_EXPLANATION, CleanupFailedError, ConfigurationError, DeadlineExceededError,
@@ -58,7 +61,8 @@ PREVIEW_IDS = 10
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """What a progress callback receives: ``kind`` is start, progress, retrying, throttled or done."""
+    """What a progress callback receives: ``kind`` is start, progress, deleted (one per image deleted), retrying,
+    throttled, warning or done."""
 
     kind: str
     message: str
@@ -91,6 +95,9 @@ class CleanupReport:
     kept: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     not_attempted: list[str] = field(default_factory=list)
+    not_in_plan: list[str] = field(default_factory=list)
+    plan_hint: str = "run it again"
+    tags: dict[str, list[str]] = field(default_factory=dict)
     dry_run: bool = False
     elapsed: float = 0.0
     retries: int = 0
@@ -100,8 +107,19 @@ class CleanupReport:
 
     @property
     def ok(self) -> bool:
-        """True when every selected image was deleted, already gone, or skipped as newly protected."""
-        return not self.failed and not self.not_attempted
+        """True when every selected image was deleted, already gone, or skipped as newly protected, and every
+        image the rules select was in the plan."""
+        return not self.failed and not self.not_attempted and not self.not_in_plan
+
+    @property
+    def read_only(self) -> bool:
+        """The run stopped because the registry is read-only (Container Registry since 2026-11-10)."""
+        return self.aborted == SUNSET_EXPLANATION
+
+    def describe(self, image_id: str) -> str:
+        """``<id> (tags a, b)`` or ``<id> (untagged)``, as the image was last read."""
+        tags = self.tags.get(image_id) or []
+        return f"{image_id} ({'tags ' + ', '.join(tags) if tags else 'untagged'})"
 
     def summary(self) -> str:
         """One readable paragraph."""
@@ -119,14 +137,25 @@ class CleanupReport:
                          f"skipped {len(self.skipped)}, failed {len(self.failed)}")
             if self.skipped:
                 parts.append("skipped because " + _some(self.skipped))
+            if self.deleted:
+                parts.append("deleted: " + ", ".join(self.describe(image_id) for image_id in self.deleted))
             if self.kept:
                 parts.append(f"kept {len(self.kept)} selected: " + _some(self.kept))
-            if self.failed:
-                parts.append("failed: " + _some(self.failed))
-            if self.not_attempted:
-                why = self.aborted or ("the timeout ran out" if self.timed_out else "the run stopped")
-                parts.append(f"{len(self.not_attempted)} not attempted ({why})")
-            if not self.ok:
+            if self.read_only:  # one message: every other delete would be refused the same way
+                parts.append(f"stopped at the first refusal ({next(iter(self.failed), '?')}): {SUNSET_EXPLANATION}")
+                if self.not_attempted:
+                    parts.append(f"{len(self.not_attempted)} not attempted")
+            else:
+                if self.failed:
+                    parts.append("failed: " + _some(self.failed))
+                if self.not_attempted:
+                    why = self.aborted or ("the timeout ran out" if self.timed_out else "the run stopped")
+                    parts.append(f"{len(self.not_attempted)} not attempted ({why})")
+            if self.not_in_plan:
+                parts.append(f"kept {len(self.not_in_plan)} the rules select now but not in the last plan "
+                             f"({', '.join(self.describe(image_id) for image_id in self.not_in_plan)}): "
+                             f"{self.plan_hint}")
+            if not self.ok and not self.read_only:  # running again cannot help a read-only registry
                 parts.append("what was deleted stays deleted; run the cleanup again to continue")
         return "; ".join(parts) + f" ({self.elapsed:.1f} s)."
 
@@ -136,7 +165,8 @@ class CleanupReport:
             "scope": self.scope, "selected_count": self.selected_count, "protected_count": self.protected_count,
             "selected": list(self.selected), "deleted": list(self.deleted), "already_gone": list(self.already_gone),
             "skipped": dict(self.skipped), "kept": dict(self.kept), "failed": dict(self.failed),
-            "not_attempted": list(self.not_attempted),
+            "not_attempted": list(self.not_attempted), "not_in_plan": list(self.not_in_plan),
+            "tags": {key: list(value) for key, value in self.tags.items()},
             "dry_run": self.dry_run, "elapsed": round(self.elapsed, 3), "retries": self.retries,
             "timed_out": self.timed_out, "aborted": self.aborted, "ok": self.ok, "in_use": dict(self.in_use),
         }
@@ -307,7 +337,9 @@ class _Run:
             if done % self.every == 0 and done < report.selected_count:
                 message = (f"cleanup of {report.scope}: {done}/{report.selected_count} done "
                            f"({len(report.deleted)} deleted, {len(report.already_gone)} already gone, "
-                           f"{len(report.skipped)} skipped, {len(report.failed)} failed)")
+                           f"{len(report.skipped)} skipped, {len(report.kept)} spared, {len(report.failed)} failed)")
+        if outcome == "deleted":
+            self.emit("deleted", f"cleanup of {report.scope}: deleted image {report.describe(image_id)}", done)
         if message is not None:
             self.emit("progress", message, done)
 
@@ -390,6 +422,8 @@ class _Run:
             fresh = self.backend.get_image(image.id, timeout=self._time_left())
         except TransientError as exc:  # the client's budget is spent: the engine does not retry it again
             raise _ReadGaveUp(exc) from exc
+        with self.lock:
+            self.report.tags[image.id] = list(fresh.tags)
         read = time.monotonic()
         reason = is_protected(fresh, self.rules, self.now, listed=image)
         if reason is None and self.in_use is not None:
@@ -462,15 +496,23 @@ class _Run:
         log.exception("unexpected error while deleting an image", exc_info=exc)
         return f"unexpected {type(exc).__name__}: {exc}"
 
-    def execute(self, selection: Selection) -> CleanupReport:
+    def execute(self, selection: Selection, plan: "Collection[str] | None" = None) -> CleanupReport:
         report = self.report
+        report.tags = {image.id: list(image.tags) for image in selection.selected}
+        if plan is not None:
+            planned = set(plan)
+            report.not_in_plan = [image.id for image in selection.selected if image.id not in planned]
+            selection = Selection(selected=[image for image in selection.selected if image.id in planned],
+                                  protected=selection.protected)
         report.selected = selection.selected_ids
         report.selected_count = len(selection.selected)
         report.protected_count = len(selection.protected)
         self.every = self.progress_every or max(1, min(100, -(-report.selected_count // 10)))
         verb = "would delete" if self.rules.dry_run else "deleting"
+        unplanned = (f", {len(report.not_in_plan)} selected now but not in the last plan (kept: "
+                     f"{report.plan_hint})" if report.not_in_plan else "")
         self.emit("start", f"cleanup of {report.scope}: {verb} {report.selected_count} images, "
-                           f"{report.protected_count} kept by the rules")
+                           f"{report.protected_count} kept by the rules{unplanned}")
         if not self.rules.dry_run and selection.selected:
             # twice the images in flight: while they are deleted, as many workers re-read the next images (an image
             # of several Operations takes as many slots, so fewer images are in flight)
@@ -516,14 +558,17 @@ def _moment(now: object) -> datetime:
 
 def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | None = None,
                 progress: ProgressCallback | None = None, progress_every: int | None = None,
-                spare: SpareCheck | None = None, in_use: InUseReader | None = None) -> CleanupReport:
+                spare: SpareCheck | None = None, in_use: InUseReader | None = None,
+                plan: Collection[str] | None = None, plan_hint: str | None = None) -> CleanupReport:
     """Run one cleanup and return its report (check ``.ok`` or call ``.raise_for_failures()``).
 
     ``progress_every`` (images) sets how often a progress event is sent: 1 for a progress bar; default about
     every tenth of the selection, at most every 100. ``spare(image_id)`` returning a reason keeps that image
     (listed in ``report.kept``), checked right before each delete. ``in_use`` reads the live workload references
     (needed when the rules have ``keep_in_use``; see :func:`in_use_reader`): it is read once before
-    anything is deleted (a WorkloadSourceError then propagates: nothing deleted) and again for each delete."""
+    anything is deleted (a WorkloadSourceError then propagates: nothing deleted) and again for each delete.
+    ``plan`` (ids): delete none outside it; those the rules select now are listed in ``report.not_in_plan`` with
+    ``plan_hint`` (what to do)."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
     if progress_every is not None and (isinstance(progress_every, bool) or not isinstance(progress_every, int)
@@ -533,10 +578,12 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
     started = time.monotonic()
     run = _Run(backend, rules, _moment(now), progress or log_progress, started, spare, tracker)
     run.progress_every = progress_every
+    if plan_hint:
+        run.report.plan_hint = plan_hint
     selection = select(run.list_scope(), rules, run.now)
     if tracker is not None and selection.selected:  # the plan: read before anything is deleted (fail closed)
         run.report.in_use = _in_use_plan(tracker.current(since=time.monotonic()), selection)
-    return run.execute(selection)
+    return run.execute(selection, plan)
 
 
 def in_use_reader(workloads: Any, rules: CleanupRules) -> InUseReader | None:
@@ -580,8 +627,8 @@ def plan_in_use(backend: ImageBackend, rules: CleanupRules, in_use: InUseReader 
 
 
 def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
-            limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
-    """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first)."""
+            limit: int | None = PREVIEW_IDS) -> tuple[int, list[str]]:
+    """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first; None: all)."""
     run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
     selection = select(run.list_scope(), rules, run.now)
     return len(selection.selected), selection.selected_ids[:limit]

@@ -15,7 +15,9 @@ matches ``v1.0.0``; for "starts with" use ``keep_tag_prefixes``.
 - ``untagged_only``: images that carry any tag are kept.
 - ``delete_tags_matching`` with ``tag_match_mode`` (gcr-cleaner's ``-tag-filter-any`` / ``-tag-filter-all``): a
   tagged image is a candidate only when ``any`` of its tags (default) or ``all`` of its tags match one of the
-  patterns; other tagged images are kept. Untagged images are not filtered by it (as in gcr-cleaner).
+  patterns; other tagged images are kept. It selects **tagged images only**: an untagged image is kept by it (unlike
+  gcr-cleaner, which lets untagged images through; a cleanup that should take untagged images names them with a
+  cleanup of its own, e.g. ``untagged_only``).
 - ``keep_in_use`` (``True``, or ``{sources, folders}``): an image that a live workload runs is kept: a Serverless
   Containers revision, a Compute instance's or an instance group's container declaration / compose file names it
   by digest or by a tag it carries at that moment (``in_use.py``). Decided right before each delete, never from
@@ -298,9 +300,11 @@ def _matches(patterns: Sequence[re.Pattern[str]], tag: str) -> int | None:
 
 def delete_filter_matches(tags: Sequence[str], rules: CleanupRules) -> bool:
     """``tag_match_mode`` any: some tag matches a ``delete_tags_matching`` pattern; all: every tag matches one.
-    True without a filter or for an untagged image (the filter selects among tagged images only)."""
-    if not rules.delete_patterns or not tags:
+    True without a filter; False for an untagged image under a filter (it selects tagged images only)."""
+    if not rules.delete_patterns:
         return True
+    if not tags:
+        return False
     hits = [_matches(rules.delete_patterns, tag) is not None for tag in tags]
     return all(hits) if rules.tag_match_mode == "all" else any(hits)
 
@@ -328,7 +332,9 @@ def _tag_reasons(image: ImageInfo, rules: CleanupRules) -> list[str]:
     if rules.untagged_only and image.tags:
         reasons.append("has tags and untagged_only is set")
     if not delete_filter_matches(image.tags, rules):
-        if rules.tag_match_mode == "all":
+        if not image.tags:
+            reasons.append("untagged, and delete_tags_matching selects tagged images only")
+        elif rules.tag_match_mode == "all":
             odd = next(tag for tag in image.tags if _matches(rules.delete_patterns, tag) is None)
             reasons.append(f"tag {odd!r} matches no delete_tags_matching pattern (tag_match_mode all)")
         else:

@@ -18,9 +18,9 @@ def row(image: ImageInfo) -> dict[str, Any]:
             "size": int(image.compressed_size), "created_at": image.created_at, "uri": image.uri}
 
 
-def _cells(image: ImageInfo) -> list[str]:
+def _cells(image: ImageInfo, no_tags: str = "-") -> list[str]:
     values = row(image)
-    values["tags"] = ",".join(image.tags) or "-"
+    values["tags"] = ",".join(image.tags) or no_tags
     return [str(values[name]) for name in COLUMNS]
 
 
@@ -39,26 +39,22 @@ def stream_images(images: Iterable[ImageInfo], fmt: str, out: TextIO) -> int:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for image in images:
-            writer.writerow(_cells(image))
+            writer.writerow(_cells(image, no_tags=""))  # no tags: an empty field
             count += 1
             out.flush()
         return count
-    widths = [len(name) for name in COLUMNS]
-    header = False
-    for image in images:  # a table: column widths from the first rows, wider cells push the line
-        cells = _cells(image)
-        if not header:
-            widths = [max(w, len(c)) for w, c in zip(widths, cells)]
-            out.write("  ".join(name.upper().ljust(w) for name, w in zip(COLUMNS, widths)).rstrip() + "\n")
-            header = True
-        out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
-        count += 1
+    rows = [_cells(image) for image in images]  # a table aligns: widths from every row (csv and json stream)
+    if rows:
+        widths = [max([len(name)] + [len(cells[n]) for cells in rows]) for n, name in enumerate(COLUMNS)]
+        out.write("  ".join(name.upper().ljust(w) for name, w in zip(COLUMNS, widths)).rstrip() + "\n")
+        for cells in rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
         out.flush()
-    return count
+    return len(rows)
 
 
-def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> str:
-    """The dry run: every image that would be deleted, every image kept and why."""
+def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo], dry_run: bool = True) -> str:
+    """The plan: every image that would be deleted, every image kept and why (printed before ``--yes`` deletes)."""
     total = len(selection.selected) + len(selection.protected)
     lines = [f"Plan for {scope}: delete {len(selection.selected)} of {total} images, keep "
              f"{len(selection.protected)}"]
@@ -68,7 +64,8 @@ def plan_text(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> 
     for image_id, reason in selection.protected.items():
         image = by_id[image_id]
         lines.append(f"  keep    {image.id}  {image.name}  tags={','.join(image.tags) or '-'}  because {reason}")
-    lines.append("Dry run: nothing was deleted; run again with --yes to delete.")
+    lines.append("Dry run: nothing was deleted; run again with --yes to delete." if dry_run else
+                 "Deleting the images marked delete (each re-read first; none outside this plan).")
     return "\n".join(lines)
 
 
@@ -81,12 +78,15 @@ def plan_json(scope: str, selection: Selection, by_id: dict[str, ImageInfo]) -> 
 
 
 def report_text(report: CleanupReport) -> str:
-    """The summary, then one line per image that did not go."""
+    """The summary, one line per image deleted (id, tags), then one line per image that did not go."""
     lines = [report.summary()]
-    lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
+    lines += [f"  deleted  {report.describe(image_id)}" for image_id in report.deleted]
+    if not report.read_only:  # a read-only registry: the summary names the one refusal, once
+        lines += [f"  failed   {image_id}: {why}" for image_id, why in report.failed.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.skipped.items()]
     lines += [f"  kept     {image_id}: {why}" for image_id, why in report.kept.items()]
     lines += [f"  not attempted {image_id}" for image_id in report.not_attempted]
+    lines += [f"  not in the plan {report.describe(image_id)}" for image_id in report.not_in_plan]
     return "\n".join(lines)
 
 

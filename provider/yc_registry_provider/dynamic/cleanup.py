@@ -24,6 +24,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 
 from ..cleanup import ProgressEvent
 from ..lifecycle import cleanup as rules
+from ..lifecycle import deployment
 from . import _config
 
 log = logging.getLogger("yc_registry_provider.cleanup")
@@ -33,7 +34,7 @@ PREFIX = "yc-registry ImageCleanup: "
 def report_progress(event: ProgressEvent) -> None:
     """Send one progress event to the user (stderr of the plugin -> the CLI) and to Python logging."""
     text = PREFIX + event.message
-    if event.kind in ("throttled", "retrying"):
+    if event.kind in ("throttled", "retrying", "warning"):
         log.warning("%s", event.message)
         pulumi.log.warn(text)
     else:
@@ -58,14 +59,18 @@ class ImageCleanupProvider(ResourceProvider):
         _config.store(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        deployment.saw("check")
         failures = rules.check(news)
+        inputs = dict(news)
         if not failures:  # a registry or repository that does not exist fails the preview, naming it
             with _config.client() as backend:
                 failures = rules.check_scope(backend, news)
-        inputs = rules.normalize_inputs(news) if not failures else dict(news)
+                if not failures:  # the plan goes into the inputs: a new plan shows as a change
+                    inputs = rules.with_plan(backend, news)
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        deployment.saw("create")
         with _config.client() as backend:
             id_, outs = rules.create(backend, props)
         _warn_if_nothing_selected(outs)
@@ -78,17 +83,23 @@ class ImageCleanupProvider(ResourceProvider):
         return ReadResult(found, outs, inputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        deployment.saw("diff")
         plan = rules.diff(olds, news)
         return DiffResult(changes=plan.has_changes, replaces=plan.replaces, stables=[],
                           delete_before_replace=False)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        deployment.saw("update")
         with _config.client() as backend:
             outs = rules.update(backend, news)
         _warn_if_nothing_selected(outs)
         return UpdateResult(outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        notice = rules.not_run_notice(props, deployment.current())
+        if notice:  # removed from the program during an up: nothing runs unless the resource opted in
+            report_progress(ProgressEvent("warning", notice))
+            return
         with _config.client(on_retry=lambda message: report_progress(ProgressEvent("retrying", message))) as backend:
             rules.delete(backend, props, progress=report_progress)
 

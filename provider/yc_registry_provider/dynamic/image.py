@@ -13,6 +13,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
                             ResourceProvider, UpdateResult)
 
 from ..lifecycle import image as rules
+from ..lifecycle import deployment
 from . import _config
 
 
@@ -27,11 +28,13 @@ class ImageProvider(ResourceProvider):
         # possibly mid-deployment; a plugin process serves one deployment and starts with none held.
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        deployment.saw("check")
         failures = rules.check_image(news)
         inputs = rules.normalize_inputs(news) if not failures else dict(news)
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        deployment.saw("create")
         with _config.client() as backend:
             outs = rules.adopt(backend, props)
         return CreateResult(outs["image_id"], outs)
@@ -46,6 +49,7 @@ class ImageProvider(ResourceProvider):
         return ReadResult(found, outs, inputs if found else None)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        deployment.saw("diff")
         plan = rules.diff(olds, news)
         same = False
         if plan.replaces:

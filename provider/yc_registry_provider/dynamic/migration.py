@@ -15,6 +15,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateR
 
 from ..backends.service import migration_backend_from_config
 from ..lifecycle import migration as rules
+from ..lifecycle import deployment
 from . import _config
 
 log = logging.getLogger("yc_registry_provider.migration")
@@ -36,11 +37,18 @@ class FolderMigrationProvider(ResourceProvider):
         _config.store(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        deployment.saw("check")
         failures = rules.check(news)
         inputs = rules.normalize_inputs(news) if not failures else dict(news)
+        if not failures:  # what `pulumi up` will do, said at preview
+            with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
+                message = rules.preview_message(backend, inputs)
+            if message:
+                report(message)
         return CheckResult(inputs, [CheckFailure(field, reason) for field, reason in failures])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        deployment.saw("create")
         with migration_backend_from_config(_config.snapshot(), on_retry=_config.retry_notice) as backend:
             id_, outs = rules.create(backend, props, progress=report)
         return CreateResult(id_, outs)
@@ -51,6 +59,7 @@ class FolderMigrationProvider(ResourceProvider):
         return ReadResult(found, outs, inputs if found else None)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        deployment.saw("diff")
         plan = rules.diff(olds, news)
         return DiffResult(changes=plan.has_changes, replaces=plan.replaces, stables=[], delete_before_replace=False)
 

@@ -11,6 +11,7 @@ import math
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Callable
 
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "is then 127.0.0.1, since plaintext is allowed only to loopback)")
     parser.add_argument("--port", type=port_number, default=0,
                         help="plaintext port; 0 picks a free one; a port already taken is refused")
+    parser.add_argument("--env-file", metavar="PATH", default=None,
+                        help="also write `export YC_ENDPOINT=... YC_PLAINTEXT=1 YC_TOKEN=...` to PATH once it "
+                             "listens, for a shell to source (`. PATH`); removed when the fake stops")
     parser.add_argument("--tls", action="store_true",
                         help="also serve TLS on a second free port, with a fresh self-signed certificate "
                              "(for the official SDK, which sends credentials only over TLS)")
@@ -126,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a Delete beyond N unfinished operations answers RESOURCE_EXHAUSTED (0: no limit)")
     parser.add_argument("--poll-interval-header", type=positive_seconds, default=None,
                         help="send x-operation-poll-interval with this many seconds on operation answers")
+    parser.add_argument("--migration-tags-per-second", type=positive_seconds, default=None, metavar="N",
+                        help="how fast a folder migration moves tags to Cloud Registry (default 20000: at once); "
+                             "e.g. 2 to watch a migration's progress for a while")
+    parser.add_argument("--migration-stage-seconds", type=non_negative_seconds, default=None, metavar="SECONDS",
+                        help="how long a migration stays CREATED and then SCHEDULED (default 0.05)")
     parser.add_argument("--read-only", action="store_true",
                         help="refuse deletes (FAILED_PRECONDITION) like the 2026 sunset does")
     parser.add_argument("--container-revision", action="append", default=[], metavar="IMAGE_URL",
@@ -193,6 +202,11 @@ def build_model(args: argparse.Namespace) -> FakeModel:
     knobs.max_unfinished_operations = args.max_unfinished_operations
     knobs.poll_interval_header = args.poll_interval_header
     knobs.read_only = args.read_only
+    migration = model.cloud_registry.knobs
+    if args.migration_tags_per_second is not None:
+        migration.tags_per_second = args.migration_tags_per_second
+    if args.migration_stage_seconds is not None:
+        migration.stage_seconds = args.migration_stage_seconds
     for n, url in enumerate(args.container_revision):
         add_container_revision(model, url, container=f"container-{n + 1}")
     for n, url in enumerate(args.instance):
@@ -255,8 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     print(hint)
     print(describe(server.model))
     sys.stdout.flush()
-    while not stop.wait(0.5):
-        pass
+    env_file = Path(args.env_file) if args.env_file else None
+    if env_file is not None:  # written last: once it exists, the fake answers
+        env_file.write_text(f"export YC_ENDPOINT={server.address} YC_PLAINTEXT=1 YC_TOKEN={DEMO_TOKEN}\n",
+                            encoding="utf-8")
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if env_file is not None:
+            env_file.unlink(missing_ok=True)
     server.stop(grace=1.0)
     return 0
 

@@ -7,6 +7,7 @@ Time comes from an injectable clock so tests can advance it instead of sleeping.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import collections
 import functools
@@ -126,6 +127,8 @@ class Knobs:
     # images whose delete operation ends with error NOT_FOUND (someone else deleted the image meanwhile)
     not_found_operations: set[str] = field(default_factory=set)
     echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
+    # image id -> a tag someone pushes onto it just before its next Get answers (between a listing and a re-read)
+    tags_pushed_on_get: dict[str, str] = field(default_factory=dict)
     hidden_endpoints: set[str] = field(default_factory=set)  # endpoint ids discovery leaves out (e.g. "compute")
     # Container Registry shut down (2026-12-14): every ImageService / RegistryService call answers this (one of
     # SHUTDOWN_ANSWERS); None: it serves. An endpoint without Cloud Registry: its services answer this (one of
@@ -468,6 +471,10 @@ class ContainerRegistryModel:
         self.advance()
         with self._lock:
             image = self.images.get(image_id)
+            pushed = self.knobs.tags_pushed_on_get.pop(image_id, None)
+        if image is not None and pushed is not None and pushed not in image.tags:
+            image = dataclasses.replace(image, tags=image.tags + (pushed,))
+            self.put_images([image])
         if image is None:
             raise FakeError("NOT_FOUND", f"image {image_id} not found")
         return image

@@ -1,15 +1,22 @@
 """The ImageCleanup resource's rules: check, create/read/update outputs, diff, delete. Plain dicts in and out.
 
-An ImageCleanup changes nothing in the cloud while it exists. Its outputs show what a cleanup would delete *now*
-(``candidate_count`` and the first ``candidate_ids``, recomputed at create, update and refresh); the cleanup itself
-runs when the resource is deleted: on ``pulumi destroy``, and also when the resource is removed from the program or
-replaced (a dynamic or native provider cannot tell those apart).
+An ImageCleanup changes nothing in the cloud while it exists. Its outputs are **the plan**: every image a destroy
+may delete (``candidate_ids``, all of them, and ``candidate_count``), recomputed at check, create, update and
+refresh. The plan is also kept in the inputs, so a refresh or an up that finds other candidates shows the change
+(``~ candidateIds``) instead of "unchanged".
+
+The cleanup runs when the resource is deleted by ``pulumi destroy`` (whole stack or ``--target``). Removing it from
+the program, or replacing it, during ``pulumi up`` runs nothing unless ``run_on_remove=True`` was set on it: the
+engine log names it and says how to run it (``deployment.py`` says how the command is told apart, and what
+happens when it cannot be). A destroy deletes at most the images of the last plan, each re-checked: an image the
+rules select now but no plan showed is kept and listed ("not in the last plan: refresh, then destroy again"), and
+the destroy fails so the resource stays to be destroyed again. ``delete_all=True`` (empty a registry so it can be
+deleted) takes whatever the rules select now.
 
 Diff: a move of the scope to **another registry** replaces the resource, so the old registry is emptied when the
-old resource goes. That is what an ImageCleanup depending on a registry needs when the registry itself is replaced:
-the old registry is emptied before it is deleted. Every other change (the rules, ``dry_run``, ``concurrency``,
-``timeout``, a scope change inside the same registry) updates in place and deletes nothing: replacing would run the
-old, maybe wider, cleanup during a plain ``pulumi up``.
+old resource goes (with ``run_on_remove``, or by ``pulumi destroy``). Every other change (the rules, ``dry_run``,
+``concurrency``, ``timeout``, a scope change inside the same registry, a new plan) updates in place and deletes
+nothing.
 
 The resource id is ``cleanup-<repository_name or registry_id>`` of the scope it was created with.
 
@@ -20,14 +27,16 @@ the report lists such images as kept, with the reason.
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime
 from typing import Any, Mapping
 
 from ..backends.base import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
-from ..cleanup.engine import PREVIEW_IDS, in_use_reader, plan_in_use
+from ..cleanup.engine import in_use_reader, plan_in_use
 from ..errors import InvalidArgumentError, NotFoundError
 from ..validation import whole_number
+from .deployment import UPDATE, Command
 from .image import held_reason
 from .values import UNKNOWN, DiffPlan, same
 from .values import given as _given
@@ -37,7 +46,7 @@ SCOPE_FIELDS: tuple[str, ...] = ("repository_name", "registry_id", "recursive")
 RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagged_only", "delete_all",
                                 "keep_tag_prefixes", "delete_tags_matching", "tag_match_mode", "keep_rules",
                                 "keep_in_use")
-BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout")
+BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout", "run_on_remove")
 INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
 RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids", "kept_in_use")
 OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
@@ -45,7 +54,10 @@ DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_
                             "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
                             "concurrency": None, "timeout": None, "recursive": False, "keep_tag_prefixes": [],
                             "delete_tags_matching": [], "tag_match_mode": "any", "keep_rules": [],
-                            "keep_in_use": None}
+                            "keep_in_use": None, "run_on_remove": False}
+PLAN_FIELD = "candidate_ids"
+"""Kept in the inputs too (check, refresh), so that a new plan shows as a change."""
+_NOT_RULES = ("run_on_remove",)
 _INTS = ("keep_last", "concurrency")
 _LISTS = ("keep_tags", "keep_tag_prefixes", "delete_tags_matching", "keep_rules")
 # Stand-ins for values not known yet (preview): each passes its own validation and counts as a rule when one.
@@ -53,7 +65,8 @@ _PLACEHOLDERS: dict[str, Any] = {"repository_name": "unknown/unknown", "registry
                                  "keep_last": 1, "older_than": "1d", "untagged_only": True, "delete_all": True,
                                  "dry_run": False, "concurrency": 1, "timeout": 1.0, "recursive": False,
                                  "keep_tag_prefixes": ["x"], "delete_tags_matching": ["x"], "tag_match_mode": "any",
-                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}], "keep_in_use": True}
+                                 "keep_rules": [{"tag_pattern": "x", "keep_last": 1}], "keep_in_use": True,
+                                 "run_on_remove": False}
 
 
 def _number(name: str, value: Any) -> Any:
@@ -89,7 +102,8 @@ def with_defaults(inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 def rules_from(inputs: Mapping[str, Any]) -> CleanupRules:
     """Validated CleanupRules from plain inputs (raises InvalidArgumentError naming the field)."""
-    return CleanupRules(**normalize_inputs(inputs))
+    given = normalize_inputs(inputs)
+    return CleanupRules(**{name: value for name, value in given.items() if name not in _NOT_RULES})
 
 
 def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -105,6 +119,8 @@ def check(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
             given[name] = [stand_in if _unknown(item) else _known_fields(item, stand_in) for item in given[name]]
     for name in [name for name, value in given.items() if _unknown(value)]:
         given[name] = _PLACEHOLDERS[name]
+    if not isinstance(given.pop("run_on_remove", False), bool):
+        return [("run_on_remove", "invalid run_on_remove: must be true or false")]
     try:
         CleanupRules(**given)
     except InvalidArgumentError as exc:
@@ -155,8 +171,8 @@ def resource_id(inputs: Mapping[str, Any]) -> str:
 
 def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str],
                 kept_in_use: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Every input field (absent ones None) plus what a cleanup would delete now; ``kept_in_use``: the candidates
-    a workload runs now (image id -> the workloads), which a cleanup keeps (keep_in_use)."""
+    """Every input field (absent ones None) plus the plan, what a destroy may delete; ``kept_in_use``: the
+    candidates a workload runs now (image id -> the workloads), which a cleanup keeps (keep_in_use)."""
     given = normalize_inputs(inputs)
     outs: dict[str, Any] = {name: given.get(name) for name in INPUT_FIELDS}
     outs["candidate_count"] = count
@@ -183,23 +199,36 @@ def _reader(backend: ImageBackend, rules: CleanupRules) -> Any:
 
 
 def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None,
-               limit: int = PREVIEW_IDS) -> tuple[int, list[str]]:
-    """How many images a cleanup would delete now and the first ``limit`` ids; (0, []) for a scope that is gone."""
+               limit: int | None = None) -> tuple[int, list[str]]:
+    """How many images a cleanup would delete now and their ids (all, or the first ``limit``); (0, []) for a
+    scope that is gone."""
     return preview(backend, rules_from(inputs), now=now, limit=limit)
 
 
+def with_plan(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """Checked inputs plus the plan (``candidate_ids``), so that a plan that changed shows as a change; unknown
+    while the scope or a rule is not known yet."""
+    given = normalize_inputs(inputs)
+    if any(_unknown(value) for value in given.values()) or any(
+            isinstance(value, list) and any(_unknown(item) for item in value) for value in given.values()):
+        return {**given, PLAN_FIELD: UNKNOWN}
+    _, ids = candidates(backend, given, now)
+    return {**given, PLAN_FIELD: ids}
+
+
 def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:
-    """(id, outputs): nothing changes in the cloud; the outputs show the current candidates."""
+    """(id, outputs): nothing changes in the cloud; the outputs show the plan."""
     count, ids = candidates(backend, inputs, now)
     return resource_id(inputs), outputs_for(inputs, count, ids, in_use_now(backend, inputs, now))
 
 
 def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
          now: datetime | None = None) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Refresh: (id, outputs, inputs) with the candidates recomputed; the resource always stays in state."""
+    """Refresh: (id, outputs, inputs) with the plan recomputed (in both, so the engine shows a new plan as a
+    change); the resource always stays in state."""
     count, ids = candidates(backend, props, now)
     return (resource_id_ or resource_id(props), outputs_for(props, count, ids, in_use_now(backend, props, now)),
-            normalize_inputs(props))
+            {**normalize_inputs(props), PLAN_FIELD: list(ids)})
 
 
 def _registry_of(props: Mapping[str, Any]) -> Any:
@@ -217,6 +246,9 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
     during a plain `pulumi up`."""
     old, new = with_defaults(old_props), with_defaults(new_inputs)
     changed = [name for name in INPUT_FIELDS if not same(old[name], new[name])]
+    if PLAN_FIELD in new_inputs and PLAN_FIELD in old_props and not same(old_props[PLAN_FIELD],
+                                                                         new_inputs[PLAN_FIELD]):
+        changed.append(PLAN_FIELD)  # the plan changed (a refresh, or an up that found other candidates)
     moved = any(name in SCOPE_FIELDS for name in changed) and not same(_registry_of(old), _registry_of(new))
     return DiffPlan(changed=changed, replaces=[name for name in changed if name in SCOPE_FIELDS] if moved else [])
 
@@ -227,24 +259,72 @@ def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime |
     return outputs_for(new_inputs, count, ids, in_use_now(backend, new_inputs, now))
 
 
+def cli_command(props: Mapping[str, Any]) -> str:
+    """The ``yc-registry cleanup`` command line that runs the same cleanup (its plan first, then the deletes)."""
+    given = with_defaults(props)
+    words = ["yc-registry", "cleanup"]
+    if given["repository_name"]:
+        words += ["--repository", given["repository_name"]] + (["--recursive"] if given["recursive"] else [])
+    else:
+        words += ["--registry", str(given["registry_id"])]
+    for name in ("keep_tags", "keep_tag_prefixes", "delete_tags_matching"):
+        for item in given[name] or []:
+            words += ["--" + name.replace("_", "-"), str(item)]
+    for rule in given["keep_rules"] or []:
+        words += ["--keep-rule", f"{rule.get('tag_pattern')}={rule.get('keep_last')}"]
+    if given["keep_last"]:
+        words += ["--keep-last", str(given["keep_last"])]
+    if given["older_than"]:
+        words += ["--older-than", str(given["older_than"])]
+    for flag in ("untagged_only", "delete_all"):
+        if given[flag]:
+            words.append("--" + flag.replace("_", "-"))
+    if given["tag_match_mode"] != "any":
+        words += ["--tag-match-mode", str(given["tag_match_mode"])]
+    return " ".join(shlex.quote(word) for word in words) + " --yes"
+
+
+def not_run_notice(props: Mapping[str, Any], command: Command, urn: str = "") -> str | None:
+    """Why this delete must not run the cleanup (it left the program during an up), or None when it runs.
+
+    It runs on ``pulumi destroy``, and on any removal when the resource has ``run_on_remove=True``. When the
+    command cannot be told (``deployment.UNKNOWN``) it does not run: the safe way."""
+    if command.is_destroy or with_defaults(props)["run_on_remove"] is True:
+        return None
+    scope = props.get("repository_name") or props.get("registry_id")
+    who = f"ImageCleanup {urn}" if urn else f"ImageCleanup {resource_id(props)}"
+    target = f"pulumi destroy --target '{urn}'" if urn else \
+        "pulumi destroy --target <its URN> (pulumi stack --show-urns)"
+    why = ("it left the program (or was replaced) during an update" if command.kind == UPDATE else
+           "this may not be `pulumi destroy` (could not tell: " + command.how + "), so it is treated as an update")
+    return (f"{who} of {scope}: {why}, so its cleanup did NOT run and nothing was deleted. To run it: "
+            f"`{cli_command(props)}` (prints its plan first); next time keep it in the program and run `{target}`, "
+            f"or set run_on_remove=True on it before removing it. ({command.how})")
+
+
 def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: ProgressCallback | None = None,
            now: datetime | None = None) -> CleanupReport:
     """Run the cleanup recorded in ``props``; raises CleanupFailedError (with the summary) unless all went.
 
-    With ``dry_run`` nothing is deleted and the report says what would have gone. What was deleted stays
-    deleted when it fails: the resource stays in state and the next delete continues from what is left.
-    Images an Image of this deployment holds are kept (``report.kept``), and with ``keep_in_use`` the images a
-    workload runs at the moment of their delete (a source that cannot be read: WorkloadSourceError, nothing deleted).
+    Deletes at most the images of the recorded plan (``candidate_ids``), unless ``delete_all``; the others the
+    rules select now are kept (``report.not_in_plan``) and fail the run, so the resource stays for a refresh and
+    a second destroy. With ``dry_run`` nothing is deleted and the report says what would have gone. What was
+    deleted stays deleted when it fails. Images an Image of this deployment holds are kept (``report.kept``), and
+    with ``keep_in_use`` the images a workload runs at the moment of their delete (a source that cannot be read:
+    WorkloadSourceError, nothing deleted). Ask :func:`not_run_notice` first: a delete during an up runs nothing
+    unless the resource opted in.
     """
     rules = rules_from(props)
+    planned = props.get(PLAN_FIELD)
+    plan = None if rules.delete_all else [str(item) for item in planned or [] if isinstance(item, str)]
     report = run_cleanup(backend, rules, now=now, progress=progress, spare=held_reason,
-                         in_use=_reader(backend, rules))
+                         in_use=_reader(backend, rules), plan=plan, plan_hint="refresh, then destroy again")
     return report.raise_for_failures()
 
 
 __all__ = sorted([
     "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
-    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "create", "delete", "diff", "in_use_now",
-    "normalize_inputs",
-    "nothing_selected", "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
+    "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "cli_command", "create", "delete", "diff",
+    "in_use_now", "normalize_inputs", "not_run_notice", "nothing_selected", "PLAN_FIELD", "with_plan",
+    "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
 ])

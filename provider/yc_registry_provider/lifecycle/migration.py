@@ -49,6 +49,10 @@ class MigrationBackend(Protocol):
 
     def cloud_digests(self, registry_id: str) -> set[str] | None: ...
 
+    def container_registry_ids(self, folder_id: str) -> list[str]: ...
+
+    def cloud_tags(self, registry_id: str) -> Mapping[tuple[str, str], str] | None: ...
+
 
 def _collect(failures: list[tuple[str, str]], check: Callable[[], Any]) -> None:
     try:
@@ -156,8 +160,32 @@ def verify(backend: MigrationBackend, *, folder_id: str | None = None, registry_
     if folder_id:
         registry_ids |= set(backend.cloud_registry_ids(folder_id))
     digests = {rid: backend.cloud_digests(rid) for rid in sorted(registry_ids)}
+    tags = {rid: backend.cloud_tags(rid) for rid in sorted(registry_ids) if digests[rid] is not None}
     scope = f"folder {folder_id}" if folder_id else f"registry {registry_id}"
-    return compare(scope, inventory, digests)
+    return compare(scope, inventory, digests, tags)
+
+
+def preview_message(backend: MigrationBackend, inputs: Mapping[str, Any]) -> str | None:
+    """What ``pulumi up`` will do, said at preview (None while the folder is not known): the registries that move,
+    that it cannot be undone, redirects on or off; or that a migration under way or done is adopted. No
+    verification runs before the migration (every image would read as missing)."""
+    folder_id = inputs.get("folder_id")
+    if not _known(folder_id) or not isinstance(folder_id, str) or not folder_id:
+        return None
+    board = backend.folder_dashboard(folder_id)
+    if board is not None and board.status != "FAILED":
+        return (f"FolderMigration of folder {folder_id}: a migration is already {board.status}; `pulumi up` adopts "
+                "it and waits for it (nothing new starts), then verifies every image")
+    registries = backend.container_registry_ids(folder_id)
+    redirects = ("cr.yandex redirects turned OFF (disable_redirects): the two registries become independent "
+                 "copies and references must move to registry.yandexcloud.net"
+                 if inputs.get("disable_redirects") is True else
+                 "cr.yandex redirects stay ON (pulls of cr.yandex/... are served by Cloud Registry)")
+    again = " again (the last one FAILED)" if board is not None else ""
+    return (f"FolderMigration of folder {folder_id}: `pulumi up` will migrate it to Cloud Registry{again}: EVERY "
+            f"registry of the folder moves ({', '.join(registries) or 'none found'}); registry ids and pull "
+            f"addresses persist; it cannot be undone; {redirects}. Then it verifies that every image and tag "
+            "arrived; destroy changes nothing in the cloud")
 
 
 def _start_failure(backend: MigrationBackend, folder_id: str, exc: OperationFailedError) -> Exception:
@@ -196,7 +224,7 @@ def create(backend: MigrationBackend, inputs: Mapping[str, Any], *, progress: Pr
     board = wait_for_completion(backend, folder_id, timeout=props["timeout"], progress=progress, sleep=sleep)
     verification = verify(backend, folder_id=folder_id)
     progress(f"verification of folder {folder_id}: {verification.summary()}")
-    if verification.missing and not props["allow_missing"]:
+    if (verification.missing or verification.moved_tags) and not props["allow_missing"]:
         raise MigrationIncompleteError(
             f"the migration of folder {folder_id} completed, but {verification.summary()}; push or re-migrate "
             "them, or set allow_missing=true to accept it", folder_id=folder_id,
@@ -261,5 +289,5 @@ def folder_migration(backend: MigrationBackend, folder_id: str) -> dict[str, Any
 
 
 __all__ = sorted(["DEFAULT_TIMEOUT", "INPUT_FIELDS", "MigrationBackend", "OUTPUT_FIELDS", "RESULT_FIELDS", "check",
-                  "create", "delete", "diff", "folder_migration", "normalize_inputs", "outputs_for", "read",
+                  "create", "delete", "diff", "folder_migration", "normalize_inputs", "outputs_for", "preview_message", "read",
                   "update", "verify", "wait_for_completion"])

@@ -36,6 +36,7 @@ from ..backends.service import open_backend, served_note
 from ..config import resolve_settings
 from ..errors import InvalidArgumentError, SelectionError
 from ..lifecycle import cleanup as cleanup_rules
+from ..lifecycle import deployment
 from ..lifecycle import image as image_rules
 from ..lifecycle import migration as migration_rules
 from ..lifecycle.values import UNKNOWN
@@ -238,6 +239,7 @@ class YcRegistryProvider(Provider):
         Failures name the field and carry the Python error's message, as the protocol reports invalid inputs,
         instead of an "Unexpected <class 'Exception'>" with this process's traceback.
         """
+        deployment.saw("invoke")
         args = {k: v for k, v in plain_map(request.args).items() if v is not None}
         try:
             return await self._invoke(request.tok, args)
@@ -285,6 +287,7 @@ class YcRegistryProvider(Provider):
 
     # -- resources ---------------------------------------------------------------------------------------------
     async def check(self, request: CheckRequest) -> CheckResponse:
+        deployment.saw("check")
         news = plain_map(request.new_inputs)
         secrets = secret_keys(request.new_inputs)
         if request.type == IMAGE_TOKEN:
@@ -292,18 +295,27 @@ class YcRegistryProvider(Provider):
             inputs = image_rules.normalize_inputs(news) if not failures else news
         elif request.type == CLEANUP_TOKEN:
             failures = cleanup_rules.check(news)
+            inputs = news
             if not failures:  # a registry or repository that does not exist fails the preview, naming it
-                failures = await self._call(lambda b: cleanup_rules.check_scope(b, news))
-            inputs = cleanup_rules.normalize_inputs(news) if not failures else news
+                def scope_and_plan(backend: ImageBackend) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+                    found = cleanup_rules.check_scope(backend, news)  # the plan goes into the inputs too
+                    return found, (news if found else cleanup_rules.with_plan(backend, news))
+
+                failures, inputs = await self._call(scope_and_plan)
         elif request.type == MIGRATION_TOKEN:
             failures = migration_rules.check(news)
             inputs = migration_rules.normalize_inputs(news) if not failures else news
+            if not failures:  # what `pulumi up` will do, said at preview
+                message = await self._migration(lambda b: migration_rules.preview_message(b, inputs))
+                if message:
+                    await self._info(message, request.urn)
         else:
             raise NotImplementedError(f"unknown resource type {request.type}")
         return CheckResponse(inputs=property_map(inputs, secrets),
                              failures=[CheckFailure(camel(field), wire_text(reason)) for field, reason in failures])
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
+        deployment.saw("diff")
         olds, news = plain_map(request.old_state), plain_map(request.new_inputs)
         if request.type == IMAGE_TOKEN:
             plan = image_rules.diff(olds, news)
@@ -337,6 +349,7 @@ class YcRegistryProvider(Provider):
         return outs
 
     async def create(self, request: CreateRequest) -> CreateResponse:
+        deployment.saw("create")
         props = plain_map(request.properties)
         secrets = secret_keys(request.properties)
         if request.type == IMAGE_TOKEN:
@@ -389,6 +402,7 @@ class YcRegistryProvider(Provider):
         raise NotImplementedError(f"unknown resource type {request.type}")
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
+        deployment.saw("update")
         olds, news = plain_map(request.olds), plain_map(request.news)
         secrets = secret_keys(request.news)
         if request.type == IMAGE_TOKEN:
@@ -416,6 +430,10 @@ class YcRegistryProvider(Provider):
                 props = {**props, "delete_timeout": min(image_rules.delete_timeout(props), float(request.timeout))}
             await self._delete_image(request.urn, request.resource_id, props)
         elif request.type == CLEANUP_TOKEN:
+            notice = cleanup_rules.not_run_notice(props, deployment.current(), request.urn)
+            if notice:  # removed from the program during an up: nothing runs unless the resource opted in
+                await asyncio.to_thread(self.engine_log.log, engine_pb2.WARNING, wire_text(notice), request.urn)
+                return
             await self._delete_cleanup(request.urn, props)
         elif request.type == MIGRATION_TOKEN:
             migration_rules.delete(props, progress=self._progress(request.urn))
@@ -469,8 +487,8 @@ class YcRegistryProvider(Provider):
         if outs.get("dry_run"):
             return (f"ImageCleanup of {scope}: {outs['candidate_count']} images selected; with dry_run a destroy "
                     f"only reports them; nothing is deleted now")
-        return (f"ImageCleanup of {scope}: {outs['candidate_count']} images would be deleted on destroy; "
-                f"nothing is deleted now")
+        return (f"ImageCleanup of {scope}: {outs['candidate_count']} images would be deleted on destroy "
+                f"(the plan: {', '.join(outs.get('candidate_ids') or []) or 'none'}); nothing is deleted now")
 
     async def _delete_cleanup(self, urn: str, props: Mapping[str, Any]) -> None:
         """Run the cleanup recorded in state (destroy); its progress goes to the engine's log against ``urn``.
@@ -481,7 +499,7 @@ class YcRegistryProvider(Provider):
         engine_log = self.engine_log
 
         def progress(event: ProgressEvent) -> None:  # called from the cleanup's worker threads
-            severity = engine_pb2.WARNING if event.kind in ("throttled", "retrying") else engine_pb2.INFO
+            severity = engine_pb2.WARNING if event.kind in ("throttled", "retrying", "warning") else engine_pb2.INFO
             engine_log.log(severity, event.message, urn, ephemeral=event.kind == "progress")
 
         await self._call(lambda b: cleanup_rules.delete(b, props, progress=progress),

@@ -12,7 +12,6 @@ import functools
 import json
 from typing import Any
 
-from ..cleanup.engine import PREVIEW_IDS
 from ..lifecycle import cleanup as cleanup_rules
 from ..lifecycle import image as image_rules
 from ..lifecycle import migration as migration_rules
@@ -144,7 +143,8 @@ CLEANUP_INPUT_SPECS: dict[str, dict[str, Any]] = {
                                   "keep_last images per repository."},
     "delete_tags_matching": {**_STR_LIST, "description": "Regular expressions that must match the whole tag; a "
                                                          "tagged image is deleted only when its tags match "
-                                                         "(tag_match_mode). Untagged images are not filtered."},
+                                                         "(tag_match_mode). It selects tagged images only: "
+                                                         "untagged images are kept."},
     "tag_match_mode": {**_STR, "description": "How delete_tags_matching applies: any (default: some tag "
                                               "matches) or all (every tag matches)."},
     "recursive": {"type": "boolean", "description": "With repository_name: also clean every repository under "
@@ -163,12 +163,17 @@ CLEANUP_INPUT_SPECS: dict[str, dict[str, Any]] = {
                                    "would be deleted; cr.yandex and registry.yandexcloud.net references both "
                                    "count). An empty object reads every source in the registry's folder. A source "
                                    "the account cannot read stops the cleanup before anything is deleted."},
+    "run_on_remove": {"type": "boolean", "description": "Also run the cleanup when the resource leaves the program "
+                                                        "(or is replaced) during pulumi up. Default false: only "
+                                                        "pulumi destroy runs it; a removal deletes nothing and "
+                                                        "the engine log says how to run it."},
 }
 CLEANUP_RESULT_SPECS: dict[str, dict[str, Any]] = {
     "candidate_count": {"type": "integer", "description": "How many images a destroy would delete now "
                                                           "(recomputed at create, update and refresh)."},
-    "candidate_ids": {**_STR_LIST, "description": f"The first {PREVIEW_IDS} image ids a destroy would delete now, "
-                                                  "oldest first."},
+    "candidate_ids": {**_STR_LIST, "description": "The plan: every image id a destroy may delete, oldest first, "
+                                                  "as the last up or refresh found them. A destroy deletes none "
+                                                  "outside it (unless delete_all)."},
     "kept_in_use": {"type": "object", "additionalProperties": {"type": "string"},
                     "description": "Candidates a workload runs now (image id -> the workloads: kind, name, id), "
                                    "which the cleanup keeps (keep_in_use)."},
@@ -332,11 +337,11 @@ def cleanup_resource() -> dict[str, Any]:
     return {
         "description": "Cleans up the images of a repository (or of every repository of a registry) that no keep "
                        "rule protects, when it is destroyed; any keep rule wins. While it exists it changes "
-                       "nothing: candidate_count and candidate_ids show what a destroy would delete now. Destroy "
+                       "nothing: candidate_count and candidate_ids are the plan, what a destroy may delete. Destroy "
                        "fails with a summary when any selected image could not be deleted (what went stays gone; "
                        "the next destroy continues). With dry_run, destroy only reports what it would delete. A "
-                       "change of repository_name or registry_id replaces it (cleaning the old scope); any other "
-                       "change updates it in place.",
+                       "change of repository_name or registry_id replaces it; any other change updates it in place. "
+                       "Removing or replacing it during pulumi up runs nothing unless run_on_remove is true.",
         "inputProperties": inputs,
         "properties": outputs,
         "required": list(cleanup_rules.RESULT_FIELDS),

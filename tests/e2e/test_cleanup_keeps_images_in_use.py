@@ -21,14 +21,15 @@ from engine import FakeProcess, Project, program_project
 from yc_registry_provider.fake import FakeModel, FakeServer, add_container_revision, seed_demo
 
 CLEANUP = "pulumi-python:dynamic/yc-registry:ImageCleanup"
-PROGRAM = '''"""One ImageCleanup of the stack config `repository`, keeping the newest image and every image in use."""
+PROGRAM = '''"""One ImageCleanup of the stack config `repository`, keeping the newest image and every image in use (the
+stack config `keep_in_use` when set, e.g. {"sources": [...]}; else every source)."""
 import pulumi
 
 from pulumi_yc_registry.cleanup import ImageCleanup
 
 config = pulumi.Config()
 cleanup = ImageCleanup("worker-images", repository_name=config.require("repository"), keep_last=1,
-                       keep_in_use=True)
+                       keep_in_use=config.get_object("keep_in_use") or True)
 pulumi.export("candidate_ids", cleanup.candidate_ids)
 pulumi.export("kept_in_use", cleanup.kept_in_use)
 '''
@@ -123,26 +124,32 @@ def in_process() -> Iterator[InProcessFake]:
         server.stop(0)
 
 
-def test_a_permission_lost_after_up_fails_destroy_before_any_delete_until_it_is_back(
-        cli_env: dict[str, str], in_process: InProcessFake, tmp_path: Path) -> None:
+@pytest.mark.parametrize("way_out", ["role-granted-again", "source-dropped"])
+def test_a_permission_lost_after_up_fails_destroy_before_any_delete_until_the_user_acts(
+        cli_env: dict[str, str], in_process: InProcessFake, tmp_path: Path, way_out: str) -> None:
     # given a stack whose cleanup keeps the image a container revision runs, deployed while every source is readable
     add_container_revision(in_process.model, f"cr.yandex/{REPOSITORY}:v1.0.0", container="container-1")
     project = stack(in_process, tmp_path, cli_env)
     project.up()
     assert set(project.outputs()["candidate_ids"]) == {OLDEST, UNTAGGED}  # both are candidates by the rules
     before = in_process.image_ids()
-    # when the account loses serverless.containers.viewer, then the user destroys the stack
-    in_process.model.workloads.deny("serverless-containers")
+    # when the account loses compute.viewer, then the user destroys the stack
+    in_process.model.workloads.deny("compute")
     failed = project.pulumi("destroy", "--yes", "--skip-preview", check=False)
     # then destroy fails before any delete, naming the role and the way out, and the cleanup stays in state
     assert failed.code != 0, failed.output[-3000:]
-    assert "serverless.containers.viewer" in failed.output, failed.output[-3000:]
+    assert "compute.viewer" in failed.output, failed.output[-3000:]
     assert "keep_in_use.sources" in failed.output, failed.output[-3000:]
     assert in_process.image_ids() == before and not in_process.model.deleted_image_ids
     assert len(project.resources(CLEANUP)) == 1
-    # when the permission is back, a destroy runs the cleanup: the image in use stays, the untagged one goes
-    in_process.model.workloads.deny("serverless-containers", denied=False)
+    # when the user grants the role again, or drops the source (an up), a destroy runs the cleanup
+    if way_out == "role-granted-again":
+        in_process.model.workloads.deny("compute", denied=False)
+    else:
+        project.pulumi("config", "set", "--path", "keep_in_use.sources[0]", "serverless-containers")
+        project.up()
     done = project.pulumi("destroy", "--yes", "--skip-preview")
+    # then the image the revision runs stays, the untagged one goes
     assert in_process.image_ids() == before - {UNTAGGED}, done.output[-3000:]
     assert in_process.model.deleted_image_ids == [UNTAGGED]
     assert f"{OLDEST} (in use by serverless-container container-1" in done.output, done.output[-3000:]

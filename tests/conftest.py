@@ -19,6 +19,28 @@ collect_ignore = ["smoke"]
 
 from harness import REPO_ROOT, DynamicPlugin, FakeCloud, start_fake_cloud  # noqa: E402
 from harness.plugin import env_without_yc  # noqa: E402
+from harness.worlds import WORLDS, World, running_world  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_service_knowledge() -> Iterator[None]:
+    """Each test starts as a fresh provider process would: nothing learnt about which service answers, no image
+    held by a deployment."""
+    from yc_registry_provider.backends.service import forget_learnt
+    from yc_registry_provider.lifecycle.image import begin_deployment
+
+    forget_learnt()
+    begin_deployment()
+    yield
+    forget_learnt()
+    begin_deployment()
+
+
+@pytest.fixture(params=WORLDS)
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """Each world around 2026-12-14 in turn (harness/worlds.py), in its "before" state, on a fake of its own."""
+    with running_world(request.param) as built:
+        yield built
 
 
 @pytest.fixture

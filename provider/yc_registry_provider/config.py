@@ -11,6 +11,7 @@ import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 from .errors import ConfigurationError
@@ -28,6 +29,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "plaintext": ("plaintext", "YC_PLAINTEXT"),
     "service": ("service", "YC_REGISTRY_SERVICE"),
     "delete_with_history": ("deleteWithHistory", "YC_REGISTRY_DELETE_WITH_HISTORY"),
+    "today": ("today", "YC_REGISTRY_TODAY"),
 }
 # Which registry service serves images: `auto` picks Cloud Registry for a registry id it knows, else Container Registry.
 SERVICES = ("auto", "container-registry", "cloud-registry")
@@ -74,6 +76,11 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
     service: str = "auto"
     delete_with_history: bool = False  # Cloud Registry deletes pass with_history (immutable-artifact policies)
+    today: date | None = None  # the day `auto` plans by (None: the clock); set for tests and rehearsals
+
+    def current_date(self) -> date:
+        """The day as far as the service choice is concerned: ``today`` when set, else the UTC date now."""
+        return self.today if self.today is not None else datetime.now(timezone.utc).date()
 
     @property
     def host(self) -> str:
@@ -103,6 +110,19 @@ def parse_bool(value: object, field_name: str) -> bool:
     if text in ("", "0", "false", "no", "off"):
         return False
     raise ConfigurationError(f"{field_name} must be true or false (1/0, yes/no), got {value!r}")
+
+
+def parse_date(value: object, field_name: str) -> date:
+    """A calendar day as YYYY-MM-DD (a date object passes as is)."""
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(f"{field_name} must be a day as YYYY-MM-DD (e.g. 2026-12-14), got {value!r}") from None
 
 
 def _layered(name: str, explicit: Mapping[str, Any], config: Mapping[str, Any],
@@ -186,6 +206,8 @@ def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[
                                  f"{', '.join(SERVICES)}, got {service_found[0] if service_found else service!r}")
     history_found = _layered("delete_with_history", explicit, config, env)
     delete_with_history = parse_bool(history_found[0], history_found[1]) if history_found else False
+    today_found = _layered("today", explicit, config, env)
+    today = parse_date(today_found[0], today_found[1]) if today_found else None
 
     token: Secret | None = None
     key: Secret | None = None
@@ -215,7 +237,8 @@ def resolve_settings(explicit: Mapping[str, Any] | None = None, config: Mapping[
         source=source,
         service=service,
         delete_with_history=delete_with_history,
+        today=today,
     )
 
 
-__all__ = sorted(["DEFAULT_ENDPOINT", "SERVICES", "Secret", "Settings", "is_loopback", "parse_bool", "resolve_settings"])
+__all__ = sorted(["DEFAULT_ENDPOINT", "SERVICES", "Secret", "Settings", "is_loopback", "parse_bool", "parse_date", "resolve_settings"])

@@ -5,6 +5,7 @@ Tree::
     RegistryError                      base of everything this package raises
     +-- InvalidArgumentError           bad input, caught before any call (or INVALID_ARGUMENT from the API)
     +-- ConfigurationError             credentials/endpoint settings that cannot work (plaintext to a remote host...)
+    |   +-- ServiceNotListedError      endpoint discovery does not list the service (``service`` names it)
     +-- SelectionError                 a lookup that did not resolve to exactly one image
     |   +-- NoMatchError               nothing matched
     |   +-- AmbiguousMatchError        several matched (their ids are named)
@@ -63,6 +64,14 @@ class InvalidArgumentError(RegistryError, ValueError):
 
 class ConfigurationError(RegistryError):
     """Settings (endpoint, credentials) that cannot work; says which setting to change."""
+
+
+class ServiceNotListedError(ConfigurationError):
+    """Endpoint discovery lists no address for ``service`` (e.g. ``container-registry`` after its shutdown)."""
+
+    def __init__(self, message: str, *, service: str) -> None:
+        self.service = service
+        super().__init__(message)
 
 
 class SelectionError(RegistryError):
@@ -228,5 +237,6 @@ __all__ = sorted([
     "MigrationError", "MigrationFailedError", "MigrationIncompleteError", "MigrationTimeoutError",
     "NoMatchError", "NotFoundError", "OperationError", "OperationFailedError", "OperationTimeoutError",
     "PermissionDeniedError", "RegistryError", "RegistryReadOnlyError", "SUNSET_EXPLANATION", "SelectionError",
-    "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError", "WorkloadSourceError",
+    "ServiceNotListedError", "ThrottledError", "TransientError", "UnauthenticatedError", "UnavailableError",
+    "WorkloadSourceError",
 ])

@@ -237,9 +237,9 @@ class Transport:
                 self._endpoints = {e.id: e.address for e in response.endpoints}
         wanted = SERVICE_IDS[service]
         if wanted not in self._endpoints:
-            raise errors.ConfigurationError(
+            raise errors.ServiceNotListedError(
                 f"endpoint discovery at {self.settings.endpoint} did not list the {wanted!r} service; "
-                "set yandex:endpoint / YC_ENDPOINT to an address that serves it")
+                "set yandex:endpoint / YC_ENDPOINT to an address that serves it", service=wanted)
         return self._endpoints[wanted]
 
     def stub(self, service: str) -> Any:

@@ -59,7 +59,7 @@ def test_get_schema_names_every_resource_and_function(plugin: NativePlugin) -> N
     assert set(schema["functions"]) == {GET_IMAGES, GET_IMAGE, "yc-registry:index:getFolderMigration",
                                         "yc-registry:index:verifyMigration"}
     assert set(schema["config"]["variables"]) == {"token", "endpoint", "serviceAccountKeyFile", "folderId",
-                                                  "plaintext", "service", "deleteWithHistory"}
+                                                  "plaintext", "service", "deleteWithHistory", "today"}
     assert schema["config"]["variables"]["token"]["secret"] is True
     assert schema["provider"]["inputProperties"]["token"]["secret"] is True
     for token, resource in schema["resources"].items():

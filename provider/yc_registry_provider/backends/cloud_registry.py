@@ -323,13 +323,27 @@ class CloudRegistryClient(ServiceClient):
             pool.shutdown(wait=True)
         super().close()
 
-    def find_by_digest(self, registry_id: str, digest: str, repository: str | None = None) -> ImageInfo | None:
-        """The image with ``digest`` in a registry (optionally in one repository), or None: digest-based."""
+    def locate_image(self, image_id: str, *, registry_id: str | None = None, digest: str | None = None,
+                     repository: str | None = None, service: str | None = None,
+                     timeout: float | None = None) -> ImageInfo:
+        """An adopted image by id, else (an id from Container Registry) its successor: same registry and digest."""
+        try:
+            return self.get_image(image_id, timeout=timeout)
+        except errors.NotFoundError:
+            found = self.find_by_digest(registry_id, digest, repository, exact=True) if registry_id and digest else None
+            if found is None:
+                raise
+            return found
+
+    def find_by_digest(self, registry_id: str, digest: str, repository: str | None = None, *,
+                       exact: bool = False) -> ImageInfo | None:
+        """The image with ``digest`` (matched whole) in a registry, or None: digest-based. With ``repository`` the
+        one in that repository, else (unless ``exact``) one in another repository of the registry."""
         listed, layout = self._registry_versions(registry_id, None)
         images = self._images((a for a in listed if mapping.has_digest(a.content.docker.manifest_digest, digest)),
                               {registry_id: layout})
         if repository is not None:
-            images = [i for i in images if i.repository == repository] or images
+            images = [i for i in images if i.repository == repository] or ([] if exact else images)
         return images[0] if images else None
 
     def delete_image(self, image_id: str, *, timeout: float | None = None,

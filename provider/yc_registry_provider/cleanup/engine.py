@@ -68,7 +68,8 @@ class ProgressEvent:
 
 ProgressCallback = Callable[[ProgressEvent], None]
 SpareCheck = Callable[[str], "str | None"]
-"""Why an image must be kept whatever the rules say (e.g. a resource of the deployment holds it), or None."""
+"""Why an image must be kept whatever the rules say (e.g. a resource of the deployment holds it), or None; asked
+with the image id, then with ``<registry_id>@<digest>`` (what survives a migration)."""
 
 
 def log_progress(event: ProgressEvent) -> None:
@@ -401,7 +402,9 @@ class _Run:
         """Re-read, re-check, take a delete slot, then send one Delete (no hidden retries: a retry comes back
         here and re-checks). The re-read runs before the slot is taken, so it overlaps the deletes in flight;
         one older than RECHECK_MAX_AGE by the time a slot is free is made again."""
-        spared = self.spare(image.id) if self.spare is not None else None
+        spared = None
+        if self.spare is not None:  # by id, or by registry@digest (an Image holding it under a pre-migration id)
+            spared = self.spare(image.id) or self.spare(f"{image.registry_id}@{image.digest}")
         if spared:
             return "kept", spared
         try:

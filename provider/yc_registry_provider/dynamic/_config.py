@@ -10,7 +10,10 @@ from typing import Any
 
 import pulumi
 
-from ..backends.service import backend_from_config
+from contextlib import contextmanager
+from typing import Iterator
+
+from ..backends.service import backend_from_config, served_note
 from ..config import _KEYS, CONFIG_NAMESPACES
 from ..transport import RetryNotice
 
@@ -48,10 +51,16 @@ def retry_notice(message: str) -> None:
     pulumi.log.warn(f"yc-registry: {message}")
 
 
-def client(on_retry: RetryNotice | None = None) -> Any:
-    """A fresh backend (the service ``yc-registry:service`` picks) from the stored config, then the environment;
-    close it after use. Its retry notices go to ``on_retry`` (default: :func:`retry_notice`)."""
-    return backend_from_config(snapshot(), on_retry=on_retry or retry_notice)
+@contextmanager
+def client(on_retry: RetryNotice | None = None) -> Iterator[Any]:
+    """A fresh backend (the service ``yc-registry:service`` picks) from the stored config, then the environment,
+    closed after the block. Its retry notices go to ``on_retry`` (default: :func:`retry_notice`). The first time in
+    this process (one deployment) that a service served, the engine log says which."""
+    with backend_from_config(snapshot(), on_retry=on_retry or retry_notice) as backend:
+        yield backend
+    note = served_note()
+    if note:
+        pulumi.log.info(note)
 
 
 __all__ = ["clear", "client", "config_keys", "retry_notice", "snapshot", "store"]

@@ -15,6 +15,7 @@ from yc_registry_provider.fake.builders import (
     add_instance,
     add_instance_group,
     add_registry,
+    copy_to_cloud_registry,
     push_cloud_image,
     seed_demo,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "add_instance",
     "add_instance_group",
     "add_registry",
+    "copy_to_cloud_registry",
     "push_cloud_image",
     "seed_demo",
 ]

@@ -12,11 +12,13 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Callable
 
 from yc_registry_provider.backends import cloud_registry_mapping as mapping
 from yc_registry_provider.fake.builders import (DEMO_FOLDER_ID, DEMO_TOKEN, add_container_revision, add_images,
                                                add_instance, add_registry, seed_demo)
 from yc_registry_provider.fake.cloud import FakeModel
+from yc_registry_provider.fake.model import MISSING_ANSWERS, SHUTDOWN_ANSWERS
 from yc_registry_provider.fake.server import FakeServer
 
 
@@ -141,7 +143,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start-operation-spans-migration", action="store_true",
                         help="StartFolder's Operation lasts the whole migration and, when tags failed, ends with "
                              "error code 13 'migration of folder F failed for N tag(s)', naming none of them")
+    parser.add_argument("--container-registry-shutdown", type=_answer(SHUTDOWN_ANSWERS), default=None,
+                        metavar="ANSWER",
+                        help="Container Registry is shut down: every ImageService / RegistryService call answers "
+                             f"ANSWER, one of {_choices(SHUTDOWN_ANSWERS)} (absent: not in endpoint discovery, "
+                             "and UNIMPLEMENTED 'Method not found!' if called anyway)")
+    parser.add_argument("--cloud-registry-missing", type=_answer(MISSING_ANSWERS), default=None, metavar="ANSWER",
+                        help="serve Container Registry only: every Cloud Registry call answers ANSWER, one of "
+                             f"{_choices(MISSING_ANSWERS)}")
     return parser
+
+
+def _choices(answers: tuple[str, ...]) -> str:
+    return ", ".join(a.lower().replace("_", "-") for a in answers)
+
+
+def _answer(answers: tuple[str, ...]) -> Callable[[str], str]:
+    """An answer given as unimplemented / not-found / ... (any case, - or _), as the knob's value."""
+    def parse(text: str) -> str:
+        value = text.strip().upper().replace("-", "_")
+        if value not in answers:
+            raise argparse.ArgumentTypeError(f"must be one of {_choices(answers)} (got {text!r})")
+        return value
+    return parse
 
 
 def build_model(args: argparse.Namespace) -> FakeModel:
@@ -160,6 +184,8 @@ def build_model(args: argparse.Namespace) -> FakeModel:
         model.cloud_registry.start_folder_migration(DEMO_FOLDER_ID, already_running_for=3600.0)
     model.accept_iam_token(DEMO_TOKEN)
     knobs = model.knobs
+    knobs.container_registry_shutdown = args.container_registry_shutdown
+    knobs.cloud_registry_missing = args.cloud_registry_missing
     knobs.latency = args.latency
     knobs.operation_duration = args.operation_duration
     knobs.early_not_found_polls = args.early_not_found_polls

@@ -223,3 +223,26 @@ def add_instance_group(model: FakeModel, *images: str, name: str = "group", fold
                        compose: bool = False) -> str:
     """An instance group whose instance template runs ``images``; returns its id."""
     return model.workloads.put_instance_group(folder_id, name, _coi_metadata(images, compose)).id
+
+
+def copy_to_cloud_registry(model: FakeModel, registry_id: str | None = None, *,
+                           skip_digests: Iterable[str] = ()) -> list[str]:
+    """What a finished migration leaves: each Container Registry registry (or the one given) ACTIVE in Cloud Registry
+    under the same id, every image there as artifacts with the same digest and tags (except ``skip_digests``: images
+    the migration left behind). Container Registry keeps its copies. Returns the registry ids."""
+    skipped = set(skip_digests)
+    with model._lock:
+        registries = [r for r in model.registries.values() if registry_id in (None, r.id)]
+        images = list(model.images.values())
+    for registry in registries:
+        cloud = model.cloud_registry.put_registry(registry.id, registry.folder_id, registry.name)
+        cloud.migrated = True
+        for image in images:
+            if image.registry_id == registry.id and image.digest not in skipped:
+                model.cloud_registry.push_image(
+                    registry.id, image.repository, list(image.tags), image.digest,
+                    config=(image.config.digest, image.config.size),
+                    layers=[(layer.digest, layer.size) for layer in image.layers],
+                    created_at=image.created_at.timestamp())
+    return [r.id for r in registries]
+

@@ -35,6 +35,13 @@ READ_ONLY_MESSAGE = (
 )
 # Methods whose calls count towards Knobs.unavailable_every and require a bearer token.
 GUARDED_SERVICES = ("ImageService.", "OperationService.", "CloudRegistry.")
+# Which service a counted "Service.Method" belongs to (OperationService is shared by both).
+SERVICE_METHODS = {"container-registry": ("ImageService.", "RegistryService."), "cloud-registry": ("CloudRegistry.",)}
+# What a service that is gone can answer: a status code for every call, or ABSENT (not in endpoint discovery, and a
+# call sent to the address anyway answers UNIMPLEMENTED "Method not found!", as a server without the service does).
+ABSENT = "ABSENT"
+SHUTDOWN_ANSWERS = ("UNIMPLEMENTED", "NOT_FOUND", "PERMISSION_DENIED", "UNAVAILABLE", ABSENT)
+MISSING_ANSWERS = ("UNIMPLEMENTED", ABSENT)
 
 
 class ManualClock:
@@ -120,6 +127,11 @@ class Knobs:
     not_found_operations: set[str] = field(default_factory=set)
     echo_bearer_token: bool = False  # error details repeat the request's authorization header (a leaky server)
     hidden_endpoints: set[str] = field(default_factory=set)  # endpoint ids discovery leaves out (e.g. "compute")
+    # Container Registry shut down (2026-12-14): every ImageService / RegistryService call answers this (one of
+    # SHUTDOWN_ANSWERS); None: it serves. An endpoint without Cloud Registry: its services answer this (one of
+    # MISSING_ANSWERS); None: it serves. Calls to a gone service are still counted (FakeModel.calls_to).
+    container_registry_shutdown: str | None = None
+    cloud_registry_missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -342,6 +354,11 @@ class ContainerRegistryModel:
         """Count a call of "Service.Method"; sleep ``latency``; answer UNAVAILABLE every Nth guarded call."""
         with self._lock:
             self.calls[method] += 1
+            gone = self.gone_answer(method)
+            if gone is not None:
+                raise FakeError("UNIMPLEMENTED" if gone == ABSENT else gone,
+                                "Method not found!" if gone == ABSENT else
+                                f"{method}: the service was shut down (fake knob answering {gone})")
             failing = False
             if method.startswith(GUARDED_SERVICES):
                 self._guarded_calls += 1
@@ -359,6 +376,31 @@ class ContainerRegistryModel:
                     self._in_latency -= 1
         if failing:
             raise FakeError("UNAVAILABLE", f"{method}: injected UNAVAILABLE (unavailable_every knob)")
+
+    def service_of(self, method: str) -> str | None:
+        """"container-registry" or "cloud-registry" for a counted "Service.Method"; None for shared services."""
+        return next((service for service, prefixes in SERVICE_METHODS.items() if method.startswith(prefixes)), None)
+
+    def gone_answer(self, method: str) -> str | None:
+        """What a call of ``method`` answers because its service is gone (a status code name or ABSENT); else None."""
+        service = self.service_of(method)
+        if service == "container-registry":
+            return self.knobs.container_registry_shutdown
+        return self.knobs.cloud_registry_missing if service == "cloud-registry" else None
+
+    def absent_services(self) -> set[str]:
+        """Service ids that endpoint discovery does not list (their knob says ABSENT)."""
+        absent = set()
+        if self.knobs.container_registry_shutdown == ABSENT:
+            absent.add("container-registry")
+        if self.knobs.cloud_registry_missing == ABSENT:
+            absent.add("cloud-registry")
+        return absent
+
+    def calls_to(self, service: str) -> int:
+        """Calls received for one service ("container-registry" or "cloud-registry"), answered or refused."""
+        with self._lock:
+            return sum(n for method, n in self.calls.items() if self.service_of(method) == service)
 
     def injected_failure(self, method: str) -> None:
         """Answer the status the ``failing_calls`` knob gives this method, if any (after authentication)."""

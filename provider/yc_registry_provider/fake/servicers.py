@@ -205,9 +205,8 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
         self.address = address
 
     def _endpoints(self) -> list[api_endpoint_pb2.ApiEndpoint]:
-        hidden = self.model.knobs.hidden_endpoints
-        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS
-                if eid not in hidden]
+        absent = self.model.absent_services() | self.model.knobs.hidden_endpoints
+        return [api_endpoint_pb2.ApiEndpoint(id=eid, address=self.address) for eid in ENDPOINT_IDS if eid not in absent]
 
     @_guarded("ApiEndpointService.List", auth=False)
     def List(
@@ -222,7 +221,8 @@ class ApiEndpointServicer(api_endpoint_service_pb2_grpc.ApiEndpointServiceServic
         for endpoint in self._endpoints():
             if endpoint.id == request.api_endpoint_id:
                 return endpoint
-        raise FakeError("NOT_FOUND", f"api_endpoint_id: {request.api_endpoint_id!r} is not one of {', '.join(ENDPOINT_IDS)}")
+        listed = ", ".join(e.id for e in self._endpoints())
+        raise FakeError("NOT_FOUND", f"api_endpoint_id: {request.api_endpoint_id!r} is not one of {listed}")
 
 
 class IamTokenServicer(iam_token_service_pb2_grpc.IamTokenServiceServicer):

@@ -4,7 +4,12 @@ An Image adopts one existing image (nothing is created in the cloud) and deletes
 Outputs hold every ImageInfo field, the inputs, and ``adopted_by`` (the selector as given), so a diff
 against old outputs can tell a changed selector from the resolved id and digest.
 
-An Image is pinned to the image id it adopted. Changes made in the cloud (a tag moved to another image, tags added
+Where the image lives is read from what the state records (``service``, ``registry_id``, ``repository``, ``digest``):
+a backend that can place it (``locate_image``: ``auto``, Cloud Registry) finds an image adopted in Container
+Registry as its successor in Cloud Registry (same registry id and digest) once its registry has migrated, so a
+refresh moves the resource onto the successor's id and a destroy deletes the successor, with no change to the program.
+
+An Image is pinned to the image it adopted. Changes made in the cloud (a tag moved to another image, tags added
 or removed) are reported by a refresh (``tags``, ``tag_moved_to`` and a warning) and never cause a replace or a
 delete: the refresh keeps the id and the user's selector. Only a change the user makes to the inputs can replace.
 """
@@ -12,6 +17,7 @@ delete: the refresh keeps the id and the user's selector. Only a change the user
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from .. import validation
@@ -45,9 +51,13 @@ def begin_deployment() -> None:
         _held.clear()
 
 
-def hold(image_id: str) -> None:
+def hold(image_id: str, props: Mapping[str, Any] | None = None) -> None:
+    """Hold an image by id and, when ``props`` record them, by ``<registry_id>@<digest>``: the same image under
+    its successor's id after a migration is held too."""
     with _held_lock:
         _held.add(image_id)
+        if props and props.get("registry_id") and props.get("digest"):
+            _held.add(f"{props['registry_id']}@{props['digest']}")
 
 
 def is_held(image_id: str) -> bool:
@@ -136,12 +146,34 @@ def adopt(backend: ImageBackend, inputs: Mapping[str, Any]) -> dict[str, Any]:
     sel = selector(normalize_inputs(inputs))
     image = find_image(backend, image_id=sel.get("image_id"), repository_name=sel.get("repository_name"),
                        tag=sel.get("tag"), digest=sel.get("digest"))
-    hold(image.id)
+    hold(image.id, image.to_dict())
     return outputs_for(image, inputs)
 
 
+def recorded_place(image_id: str, props: Mapping[str, Any]) -> dict[str, str]:
+    """Where the state says the image lives (service, registry id, repository, digest); empty when it says nothing
+    about this id (``Image.get(name, id)``)."""
+    if props.get("image_id") not in (None, image_id) or not props.get("registry_id") or not props.get("digest"):
+        return {}
+    place = {name: props.get(name) for name in ("registry_id", "digest", "repository", "service")}
+    return {k: str(v) for k, v in place.items() if isinstance(v, str) and v}
+
+
+def locate(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> ImageInfo:
+    """The adopted image where it lives now (its successor in Cloud Registry after a migration); NotFoundError
+    only when it is in neither service. Backends that cannot place images read it by id."""
+    place = recorded_place(image_id, props)
+    find = getattr(backend, "locate_image", None)
+    if find is None or not place:
+        return backend.get_image(image_id)
+    return find(image_id, **place)  # type: ignore[no-any-return]
+
+
 def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Refresh by id: (id, outputs, inputs); ("", {}, {}) when the image is gone.
+    """Refresh: (id, outputs, inputs); ("", {}, {}) when the image is gone from both services.
+
+    The id is the image's id where it lives now: the successor's, once its registry has migrated (same registry id
+    and digest); the resource stays and nothing is replaced or deleted.
 
     The image stays the one adopted and the refreshed inputs are the user's selector as recorded, so the next diff
     plans nothing because of the cloud. ``tags`` shows the image's tags now; when the selector's tag has moved,
@@ -149,7 +181,7 @@ def read(backend: ImageBackend, image_id: str, props: Mapping[str, Any]) -> tupl
     :func:`moved_tag_warning` says so.
     """
     try:
-        image = backend.get_image(image_id)
+        image = locate(backend, image_id, props)
     except NotFoundError:
         return "", {}, {}
     sel = selector(props)
@@ -225,7 +257,8 @@ def resolves_to_same_image(backend: ImageBackend, old_props: Mapping[str, Any], 
         return False
     image = find_image(backend, image_id=new_sel.get("image_id"), repository_name=new_sel.get("repository_name"),
                        tag=new_sel.get("tag"), digest=new_sel.get("digest"))
-    return image.id == old_id
+    return image.id == old_id or (image.registry_id == old_props.get("registry_id")
+                                  and image.digest == old_props.get("digest"))  # its successor after a migration
 
 
 def settle_diff(plan: DiffPlan, same_image: bool, old_props: Mapping[str, Any]) -> DiffPlan:
@@ -233,14 +266,14 @@ def settle_diff(plan: DiffPlan, same_image: bool, old_props: Mapping[str, Any]) 
     if plan.replaces and same_image:
         plan = DiffPlan(changed=plan.changed, replaces=[])
     if not plan.replaces and _given(old_props.get("image_id")):
-        hold(str(old_props["image_id"]))
+        hold(str(old_props["image_id"]), old_props)
     return plan
 
 
 def update(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> dict[str, Any]:
     """In-place update: keep every output of the adopted image, take the new inputs and selector."""
     if _given(old_props.get("image_id")):
-        hold(str(old_props["image_id"]))
+        hold(str(old_props["image_id"]), old_props)
     outs = {name: old_props.get(name) for name in OUTPUT_FIELDS}
     given = normalize_inputs(new_inputs)
     outs["repository_name"] = given.get("repository_name")
@@ -268,14 +301,25 @@ def delete(backend: ImageBackend, image_id: str, props: Mapping[str, Any], *,
     """
     if is_held(image_id):
         return DeleteResult(image_id=image_id, operation_id=None, already_gone=False, kept=True)
+    target = image_id
+    if getattr(backend, "locate_image", None) is not None and recorded_place(image_id, props):
+        try:  # where it lives now: the successor of an image adopted before its registry migrated
+            target = locate(backend, image_id, props).id
+        except NotFoundError:
+            return DeleteResult(image_id=image_id, operation_id=None, already_gone=True)
+        if target != image_id and is_held(target):
+            return DeleteResult(image_id=image_id, operation_id=None, already_gone=False, kept=True)
     if on_started is None:  # backends written before on_started existed still work
-        return backend.delete_image(image_id, timeout=delete_timeout(props))
-    return backend.delete_image(image_id, timeout=delete_timeout(props), on_started=on_started)
+        result = backend.delete_image(target, timeout=delete_timeout(props))
+    else:
+        result = backend.delete_image(target, timeout=delete_timeout(props), on_started=on_started)
+    return replace(result, image_id=image_id) if target != image_id else result
 
 
 __all__ = sorted([
     "DiffPlan", "HELD_REASON", "INPUT_FIELDS", "OUTPUT_FIELDS", "SELECTOR_FIELDS", "UNKNOWN", "adopt", "begin_deployment",
-    "check_image", "delete", "delete_timeout", "diff", "held_reason", "hold", "is_held", "moved_tag_warning", "normalize_inputs",
+    "check_image", "delete", "delete_timeout", "diff", "held_reason", "hold", "is_held", "locate", "moved_tag_warning",
+    "normalize_inputs", "recorded_place",
     "outputs_for", "read",
     "resolves_to_same_image", "selector", "settle_diff",
     "update",

@@ -32,7 +32,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from ..backends.base import ImageBackend
 from ..cleanup import ProgressEvent
-from ..backends.service import open_backend
+from ..backends.service import open_backend, served_note
 from ..config import resolve_settings
 from ..errors import InvalidArgumentError, SelectionError
 from ..lifecycle import cleanup as cleanup_rules
@@ -190,6 +190,9 @@ class YcRegistryProvider(Provider):
             return work(backend)
         finally:
             backend.close()
+            note = served_note()  # once per process (one deployment): which service served the stack
+            if note:
+                self.engine_log.info(note)
 
     async def _call(self, work: Callable[[ImageBackend], T], on_retry: Callable[[str], None] | None = None) -> T:
         """Run blocking backend work in a thread, off the server's event loop."""

@@ -72,6 +72,9 @@ CONFIG: dict[str, tuple[str, bool, str]] = {
     "deleteWithHistory": ("boolean", False,
                           "Cloud Registry deletes pass with_history (needed under an immutable-artifacts policy); "
                           "falls back to YC_REGISTRY_DELETE_WITH_HISTORY."),
+    "today": ("string", False,
+              "The day (YYYY-MM-DD) auto plans by instead of the clock: from 2026-12-14, when Container Registry "
+              "shuts down, Cloud Registry is asked first; for tests and rehearsals. Falls back to YC_REGISTRY_TODAY."),
     "plaintext": ("boolean", False,
                   "Talk plaintext gRPC (only to a loopback endpoint such as a local fake registry); "
                   "falls back to YC_PLAINTEXT."),

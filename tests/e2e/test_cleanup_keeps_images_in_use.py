@@ -1,7 +1,8 @@
 """keep_in_use under the real CLI: an ImageCleanup never deletes an image a workload runs, and says why.
 
 The fake runs as its own process with the demo seed; its workloads come from its command line
-(``--container-revision``, ``--instance``, ``--deny-source``). Ids of the demo seed are deterministic, so the
+(``--container-revision``, ``--instance``, ``--deny-source``). The test that takes a permission away between
+``pulumi up`` and ``pulumi destroy`` runs the fake in this process instead, to flip the knob between two CLI runs. Ids of the demo seed are deterministic, so the
 references are built from a demo model made here. The in-use image is a candidate by the rules (keep_last=1) and is
 kept only because a workload runs it: this holds whether a destroy re-selects or deletes at most the last plan's
 candidates.
@@ -10,22 +11,25 @@ candidates.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from engine import FakeProcess, Project, program_project
-from yc_registry_provider.fake import FakeModel, seed_demo
+from yc_registry_provider.fake import FakeModel, FakeServer, add_container_revision, seed_demo
 
 CLEANUP = "pulumi-python:dynamic/yc-registry:ImageCleanup"
-PROGRAM = '''"""One ImageCleanup of the stack config `repository`, keeping the newest image and every image in use."""
+PROGRAM = '''"""One ImageCleanup of the stack config `repository`, keeping the newest image and every image in use (the
+stack config `keep_in_use` when set, e.g. {"sources": [...]}; else every source)."""
 import pulumi
 
 from pulumi_yc_registry.cleanup import ImageCleanup
 
 config = pulumi.Config()
 cleanup = ImageCleanup("worker-images", repository_name=config.require("repository"), keep_last=1,
-                       keep_in_use=True)
+                       keep_in_use=config.get_object("keep_in_use") or True)
 pulumi.export("candidate_ids", cleanup.candidate_ids)
 pulumi.export("kept_in_use", cleanup.kept_in_use)
 '''
@@ -51,7 +55,8 @@ def started() -> Iterator[list[FakeProcess]]:
         process.close()
 
 
-def stack(fake: FakeProcess, tmp_path: Path, env: dict[str, str]) -> Project:
+def stack(fake: Any, tmp_path: Path, env: dict[str, str]) -> Project:
+    """The program's stack aimed at ``fake`` (a FakeProcess, or anything with ``.server``, see Project.aim_at)."""
     project = program_project(tmp_path, env, name="e2e-in-use", program=PROGRAM)
     project.init(config={"repository": REPOSITORY})
     project.aim_at(fake)
@@ -95,3 +100,57 @@ def test_a_source_without_permission_fails_before_any_delete_naming_the_role(
     assert result.code != 0
     assert "compute.viewer" in result.output and "keep_in_use.sources" in result.output, result.output[-3000:]
     assert fake.image_ids() == before
+
+
+# -- the permission lost between up and destroy: the fake runs in this process so the test can flip it -----------
+@dataclass
+class InProcessFake:
+    """A demo-seeded fake served from this process; ``server`` is what Project.aim_at needs."""
+
+    model: FakeModel
+    server: FakeServer
+
+    def image_ids(self) -> set[str]:
+        return set(self.model.images)
+
+
+@pytest.fixture
+def in_process() -> Iterator[InProcessFake]:
+    model = seed_demo(FakeModel())
+    server = FakeServer(model).start()
+    try:
+        yield InProcessFake(model, server)
+    finally:
+        server.stop(0)
+
+
+@pytest.mark.parametrize("way_out", ["role-granted-again", "source-dropped"])
+def test_a_permission_lost_after_up_fails_destroy_before_any_delete_until_the_user_acts(
+        cli_env: dict[str, str], in_process: InProcessFake, tmp_path: Path, way_out: str) -> None:
+    # given a stack whose cleanup keeps the image a container revision runs, deployed while every source is readable
+    add_container_revision(in_process.model, f"cr.yandex/{REPOSITORY}:v1.0.0", container="container-1")
+    project = stack(in_process, tmp_path, cli_env)
+    project.up()
+    assert set(project.outputs()["candidate_ids"]) == {OLDEST, UNTAGGED}  # both are candidates by the rules
+    before = in_process.image_ids()
+    # when the account loses compute.viewer, then the user destroys the stack
+    in_process.model.workloads.deny("compute")
+    failed = project.pulumi("destroy", "--yes", "--skip-preview", check=False)
+    # then destroy fails before any delete, naming the role and the way out, and the cleanup stays in state
+    assert failed.code != 0, failed.output[-3000:]
+    assert "compute.viewer" in failed.output, failed.output[-3000:]
+    assert "keep_in_use.sources" in failed.output, failed.output[-3000:]
+    assert in_process.image_ids() == before and not in_process.model.deleted_image_ids
+    assert len(project.resources(CLEANUP)) == 1
+    # when the user grants the role again, or drops the source (an up), a destroy runs the cleanup
+    if way_out == "role-granted-again":
+        in_process.model.workloads.deny("compute", denied=False)
+    else:
+        project.pulumi("config", "set", "--path", "keep_in_use.sources[0]", "serverless-containers")
+        project.up()
+    done = project.pulumi("destroy", "--yes", "--skip-preview")
+    # then the image the revision runs stays, the untagged one goes
+    assert in_process.image_ids() == before - {UNTAGGED}, done.output[-3000:]
+    assert in_process.model.deleted_image_ids == [UNTAGGED]
+    assert f"{OLDEST} (in use by serverless-container container-1" in done.output, done.output[-3000:]
+    assert not project.resources(CLEANUP)

@@ -74,6 +74,7 @@ class ImageCleanup(pulumi.dynamic.Resource, module="yc-registry", name="ImageCle
     run_on_remove: pulumi.Output[Optional[bool]]
     candidate_count: pulumi.Output[int]
     candidate_ids: pulumi.Output[list]
+    candidate_refs: pulumi.Output[list]
     keep_in_use: pulumi.Output[Optional[Any]]
     kept_in_use: pulumi.Output[dict]
 

@@ -95,13 +95,18 @@ def test_an_image_adopted_before_the_shutdown_refreshes_onto_its_successor_and_d
 
 
 def test_an_image_cleanup_destroy_runs_where_the_images_live(world: World) -> None:
-    # given an ImageCleanup of the repository keeping the newest image
-    props = {"repository_name": world.repository, "keep_last": 1}
+    # given an ImageCleanup of the repository keeping the newest image, planned while Container Registry served
+    # (its plan names Container Registry image ids, and the same images by <registry>/<repository>@<digest>)
+    with AutoBackend(world.settings()) as backend:
+        _, props = cleanup_rules.create(backend, {"repository_name": world.repository, "keep_last": 1})
+    assert sorted(props["candidate_ids"]) == sorted(world.images[label].id for label in ("untagged", "v1"))
+    new_process()
     world.shut_down()
-    # when destroyed, then the two older images go from the live service, the newest stays
+    # when destroyed (a new process), then the two planned images go from the live service (matched by content
+    # where the migration gave them new ids), the newest stays
     with AutoBackend(world.settings()) as backend:
         report = cleanup_rules.delete(backend, props)
-    assert len(report.deleted) == 2 and not report.already_gone
+    assert len(report.deleted) == 2 and not report.already_gone and not report.not_in_plan
     if world.name == CONTAINER_ONLY:
         assert set(i.id for i in world.model.images.values()) == {world.images["v2"].id}
     else:

@@ -79,7 +79,7 @@ def test_cleanup_fields_match_the_dynamic_cleanup() -> None:
     assert list(CLEANUP["inputProperties"]) == wire(cleanup_rules.INPUT_FIELDS)
     assert list(CLEANUP["properties"]) == wire(cleanup_rules.OUTPUT_FIELDS)
     assert set(CLEANUP["required"]) == set(wire(cleanup_rules.RESULT_FIELDS)) == {"candidateCount", "candidateIds",
-                                                                               "keptInUse"}
+                                                                               "candidateRefs", "keptInUse"}
     # every input is a rule of CleanupRules, except run_on_remove (when the cleanup runs, not what it selects)
     assert wire([name for name in cleanup_rules.INPUT_FIELDS if name != "run_on_remove"]) == \
         keyword_params(CleanupRules)

@@ -501,8 +501,11 @@ class _Run:
         report.tags = {image.id: list(image.tags) for image in selection.selected}
         if plan is not None:
             planned = set(plan)
-            report.not_in_plan = [image.id for image in selection.selected if image.id not in planned]
-            selection = Selection(selected=[image for image in selection.selected if image.id in planned],
+            def in_plan(image: ImageInfo) -> bool:
+                return image.id in planned or content_ref(image) in planned
+
+            report.not_in_plan = [image.id for image in selection.selected if not in_plan(image)]
+            selection = Selection(selected=[image for image in selection.selected if in_plan(image)],
                                   protected=selection.protected)
         report.selected = selection.selected_ids
         report.selected_count = len(selection.selected)
@@ -567,7 +570,7 @@ def run_cleanup(backend: ImageBackend, rules: CleanupRules, *, now: datetime | N
     (listed in ``report.kept``), checked right before each delete. ``in_use`` reads the live workload references
     (needed when the rules have ``keep_in_use``; see :func:`in_use_reader`): it is read once before
     anything is deleted (a WorkloadSourceError then propagates: nothing deleted) and again for each delete.
-    ``plan`` (ids): delete none outside it; those the rules select now are listed in ``report.not_in_plan`` with
+    ``plan`` (image ids, or ``content_ref`` references, which survive a migration): delete none outside it; those the rules select now are listed in ``report.not_in_plan`` with
     ``plan_hint`` (what to do)."""
     if progress is not None and not callable(progress):
         raise InvalidArgumentError("progress", "must be a function taking a ProgressEvent", progress)
@@ -626,6 +629,18 @@ def plan_in_use(backend: ImageBackend, rules: CleanupRules, in_use: InUseReader 
     return _in_use_plan(tracker.current(since=time.monotonic()), selection)
 
 
+def content_ref(image: ImageInfo) -> str:
+    """``<registry id>/<repository>@<digest>``: what a plan entry names that survives the move to Cloud Registry
+    (registry ids, repository paths and digests persist; image ids do not)."""
+    return f"{image.name}@{image.digest}"
+
+
+def preview_images(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None) -> list[ImageInfo]:
+    """The images a cleanup would delete now (oldest first)."""
+    run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
+    return list(select(run.list_scope(), rules, run.now).selected)
+
+
 def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
             limit: int | None = PREVIEW_IDS) -> tuple[int, list[str]]:
     """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first; None: all)."""
@@ -677,5 +692,5 @@ def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str 
 
 
 __all__ = sorted(["CleanupFailedError", "CleanupReport", "ProgressCallback", "ProgressEvent", "SpareCheck",
-                  "cleanup_images", "in_use_reader", "log_progress", "plan_in_use", "preview",
-                  "run_cleanup"])
+                  "cleanup_images", "content_ref", "in_use_reader", "log_progress", "plan_in_use", "preview",
+                  "preview_images", "run_cleanup"])

@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 from ..backends.base import ImageBackend
 from ..cleanup import CleanupReport, CleanupRules, ProgressCallback, preview, run_cleanup
-from ..cleanup.engine import in_use_reader, plan_in_use
+from ..cleanup.engine import content_ref, in_use_reader, plan_in_use, preview_images
 from ..errors import InvalidArgumentError, NotFoundError
 from ..validation import whole_number
 from .deployment import UPDATE, Command
@@ -48,7 +48,7 @@ RULE_FIELDS: tuple[str, ...] = ("keep_tags", "keep_last", "older_than", "untagge
                                 "keep_in_use")
 BEHAVIOUR_FIELDS: tuple[str, ...] = ("dry_run", "concurrency", "timeout", "run_on_remove")
 INPUT_FIELDS: tuple[str, ...] = SCOPE_FIELDS + RULE_FIELDS + BEHAVIOUR_FIELDS
-RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids", "kept_in_use")
+RESULT_FIELDS: tuple[str, ...] = ("candidate_count", "candidate_ids", "candidate_refs", "kept_in_use")
 OUTPUT_FIELDS: tuple[str, ...] = INPUT_FIELDS + RESULT_FIELDS
 DEFAULTS: dict[str, Any] = {"repository_name": None, "registry_id": None, "keep_tags": [], "keep_last": 0,
                             "older_than": None, "untagged_only": False, "delete_all": False, "dry_run": False,
@@ -170,13 +170,16 @@ def resource_id(inputs: Mapping[str, Any]) -> str:
 
 
 def outputs_for(inputs: Mapping[str, Any], count: int, ids: list[str],
-                kept_in_use: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Every input field (absent ones None) plus the plan, what a destroy may delete; ``kept_in_use``: the
-    candidates a workload runs now (image id -> the workloads), which a cleanup keeps (keep_in_use)."""
+                kept_in_use: Mapping[str, str] | None = None, refs: list[str] | None = None) -> dict[str, Any]:
+    """Every input field (absent ones None) plus the plan, what a destroy may delete (``candidate_ids``, and
+    ``candidate_refs``: the same images as ``<registry>/<repository>@<digest>``, which survive the move to Cloud
+    Registry where the ids do not); ``kept_in_use``: the candidates a workload runs now (image id -> the
+    workloads), which a cleanup keeps (keep_in_use)."""
     given = normalize_inputs(inputs)
     outs: dict[str, Any] = {name: given.get(name) for name in INPUT_FIELDS}
     outs["candidate_count"] = count
     outs["candidate_ids"] = list(ids)
+    outs["candidate_refs"] = list(refs or [])
     outs["kept_in_use"] = dict(kept_in_use or {})
     return outs
 
@@ -205,6 +208,12 @@ def candidates(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime |
     return preview(backend, rules_from(inputs), now=now, limit=limit)
 
 
+def plan(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[list[str], list[str]]:
+    """The plan: (ids, content references) of every image a destroy may delete now, oldest first."""
+    images = preview_images(backend, rules_from(inputs), now)
+    return [image.id for image in images], [content_ref(image) for image in images]
+
+
 def with_plan(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Checked inputs plus the plan (``candidate_ids``), so that a plan that changed shows as a change; unknown
     while the scope or a rule is not known yet."""
@@ -218,16 +227,16 @@ def with_plan(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | 
 
 def create(backend: ImageBackend, inputs: Mapping[str, Any], now: datetime | None = None) -> tuple[str, dict[str, Any]]:
     """(id, outputs): nothing changes in the cloud; the outputs show the plan."""
-    count, ids = candidates(backend, inputs, now)
-    return resource_id(inputs), outputs_for(inputs, count, ids, in_use_now(backend, inputs, now))
+    ids, refs = plan(backend, inputs, now)
+    return resource_id(inputs), outputs_for(inputs, len(ids), ids, in_use_now(backend, inputs, now), refs)
 
 
 def read(backend: ImageBackend, resource_id_: str, props: Mapping[str, Any],
          now: datetime | None = None) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Refresh: (id, outputs, inputs) with the plan recomputed (in both, so the engine shows a new plan as a
     change); the resource always stays in state."""
-    count, ids = candidates(backend, props, now)
-    return (resource_id_ or resource_id(props), outputs_for(props, count, ids, in_use_now(backend, props, now)),
+    ids, refs = plan(backend, props, now)
+    return (resource_id_ or resource_id(props), outputs_for(props, len(ids), ids, in_use_now(backend, props, now), refs),
             {**normalize_inputs(props), PLAN_FIELD: list(ids)})
 
 
@@ -255,8 +264,8 @@ def diff(old_props: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> DiffPla
 
 def update(backend: ImageBackend, new_inputs: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """In-place update (rules changed): nothing changes in the cloud; candidates recomputed under the new rules."""
-    count, ids = candidates(backend, new_inputs, now)
-    return outputs_for(new_inputs, count, ids, in_use_now(backend, new_inputs, now))
+    ids, refs = plan(backend, new_inputs, now)
+    return outputs_for(new_inputs, len(ids), ids, in_use_now(backend, new_inputs, now), refs)
 
 
 def cli_command(props: Mapping[str, Any]) -> str:
@@ -315,16 +324,16 @@ def delete(backend: ImageBackend, props: Mapping[str, Any], *, progress: Progres
     unless the resource opted in.
     """
     rules = rules_from(props)
-    planned = props.get(PLAN_FIELD)
-    plan = None if rules.delete_all else [str(item) for item in planned or [] if isinstance(item, str)]
+    planned = [*(props.get(PLAN_FIELD) or []), *(props.get("candidate_refs") or [])]  # ids, or refs after a migration
+    recorded = None if rules.delete_all else [str(item) for item in planned if isinstance(item, str)]
     report = run_cleanup(backend, rules, now=now, progress=progress, spare=held_reason,
-                         in_use=_reader(backend, rules), plan=plan, plan_hint="refresh, then destroy again")
+                         in_use=_reader(backend, rules), plan=recorded, plan_hint="refresh, then destroy again")
     return report.raise_for_failures()
 
 
 __all__ = sorted([
     "BEHAVIOUR_FIELDS", "DEFAULTS", "DiffPlan", "INPUT_FIELDS", "OUTPUT_FIELDS", "RESULT_FIELDS", "RULE_FIELDS",
     "SCOPE_FIELDS", "UNKNOWN", "candidates", "check", "check_scope", "cli_command", "create", "delete", "diff",
-    "in_use_now", "normalize_inputs", "not_run_notice", "nothing_selected", "PLAN_FIELD", "with_plan",
+    "in_use_now", "normalize_inputs", "not_run_notice", "nothing_selected", "PLAN_FIELD", "plan", "with_plan",
     "outputs_for", "read", "resource_id", "rules_from", "update", "with_defaults",
 ])

@@ -174,6 +174,10 @@ CLEANUP_RESULT_SPECS: dict[str, dict[str, Any]] = {
     "candidate_ids": {**_STR_LIST, "description": "The plan: every image id a destroy may delete, oldest first, "
                                                   "as the last up or refresh found them. A destroy deletes none "
                                                   "outside it (unless delete_all)."},
+    "candidate_refs": {**_STR_LIST, "description": "The plan by content: each candidate as <registry id>/"
+                                                   "<repository>@<digest>, which survives the move to Cloud "
+                                                   "Registry (image ids do not), so a destroy after the migration "
+                                                   "still keeps to the plan."},
     "kept_in_use": {"type": "object", "additionalProperties": {"type": "string"},
                     "description": "Candidates a workload runs now (image id -> the workloads: kind, name, id), "
                                    "which the cleanup keeps (keep_in_use)."},

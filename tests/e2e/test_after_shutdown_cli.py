@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine import Project, program_project
-from harness.worlds import CONTAINER_ONLY, World
+from harness.worlds import CONTAINER_ONLY, World, running_world
 
 IMAGE_TYPE = "pulumi-python:dynamic/yc-registry:Image"
 
@@ -67,3 +67,36 @@ def test_a_stack_made_before_the_shutdown_refreshes_updates_and_destroys_after_i
         assert left == {world.images["untagged"].digest}
     # and the dead service was not asked (Container Registry only: Cloud Registry once per deployment, at most)
     assert world.dead_calls() <= (3 if world.name == CONTAINER_ONLY else 0), world.model.calls
+
+
+CLEANUP_PROGRAM = '''"""One ImageCleanup of the stack config `repository`, keeping the newest image."""
+import pulumi
+
+import pulumi_yc_registry as ycr
+
+cleanup = ycr.ImageCleanup("old-images", repository_name=pulumi.Config().require("repository"), keep_last=1)
+pulumi.export("candidate_ids", cleanup.candidate_ids)
+'''
+
+
+@pytest.mark.parametrize("name", ["container-registry-gone-unimplemented", "container-registry-gone-not-found"])
+def test_a_cleanup_planned_before_the_shutdown_keeps_to_its_plan_when_destroyed_after_it(
+        cli_env: dict[str, str], tmp_path: Path, name: str) -> None:
+    with running_world(name) as world:
+        # given an ImageCleanup whose plan (the untagged image and v1) was made while Container Registry served
+        project = program_project(tmp_path, cli_env, name="e2e-cleanup", program=CLEANUP_PROGRAM)
+        project.init(config={"repository": world.repository})
+        project.aim_at(world.cloud)
+        project.pulumi("config", "set", "yc-registry:today", str(world.today))
+        project.up()
+        planned = {world.images["untagged"].id, world.images["v1"].id}
+        assert set(project.outputs()["candidate_ids"]) == planned
+        # when the folder migrated and Container Registry shut down (the images have new ids in Cloud Registry),
+        # and the stack is destroyed with no refresh first
+        world.shut_down()
+        destroyed = project.pulumi("destroy", "--yes")
+        # then exactly the planned images go, found by registry, repository and digest; the newest stays
+        left = {a.manifest_digest for a in world.model.cloud_registry.artifacts.values() if a.kind == "ARTIFACT"}
+        assert left == {world.images["v2"].digest}, destroyed.output
+        assert "not in the last plan" not in destroyed.output
+        assert world.dead_calls() == 0, world.model.calls

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from yandex.cloud.cloudregistry.v1 import registry_service_pb2 as cloud_registry_service_pb2
 from yandex.cloud.compute.v1 import instance_service_pb2
@@ -32,6 +32,7 @@ from .. import errors
 from ..in_use import (METADATA_KEYS, SOURCE_ROLES, InUseSet, KeepInUse, LiveReference, Workload, parse_reference,
                       references_in)
 from ..limits import MAX_PAGE_SIZE
+from ..models import CLOUD_REGISTRY, CONTAINER_REGISTRY
 from ._client import ServiceClient
 
 OBSOLETE = container_pb2.Revision.Status.OBSOLETE
@@ -48,20 +49,27 @@ class WorkloadsClient(ServiceClient):
         super().__init__(*args, **kwargs)
         self._folders: dict[str, str] = {}
         self._lock = threading.Lock()
+        # which service holds a registry, as the image backend decided it (backends/service.py); None: ask both
+        self.placement: Callable[[str], str] | None = None
         self.reads = 0  # how many times the in-use set was read (benchmarks, tests)
 
     # -- the folder of a registry ----------------------------------------------------------------------------
     def registry_folder(self, registry_id: str, *, deadline: float | None = None) -> str:
-        """The folder of ``registry_id`` (Cloud Registry first, the successor; then Container Registry); cached.
-        Neither answering is a ConfigurationError that says to name the folders."""
+        """The folder of ``registry_id``, from the service ``placement`` says holds it (without one: Cloud Registry
+        first, the successor; then Container Registry); cached. Neither answering is a ConfigurationError that says
+        to name the folders."""
         with self._lock:
             if registry_id in self._folders:
                 return self._folders[registry_id]
         found: str | None = None
         problems = []
-        for service, stub, request in (
-                ("cloud-registry", "Cloud Registry", cloud_registry_service_pb2.GetRegistryRequest(registry_id=registry_id)),
-                ("registry", "Container Registry", registry_service_pb2.GetRegistryRequest(registry_id=registry_id))):
+        asks: tuple[tuple[str, str, Any], ...] = (
+            ("cloud-registry", "Cloud Registry", cloud_registry_service_pb2.GetRegistryRequest(registry_id=registry_id)),
+            ("registry", "Container Registry", registry_service_pb2.GetRegistryRequest(registry_id=registry_id)))
+        if self.placement is not None:
+            held_by = self.placement(registry_id)
+            asks = tuple(ask for ask in asks if (ask[0] == "cloud-registry") == (held_by == CLOUD_REGISTRY))
+        for service, stub, request in asks:
             try:
                 registry, _ = self.transport.call(service, "Get", request, read=True,
                                                   action="RegistryService.Get", deadline=deadline,
@@ -202,7 +210,20 @@ def workloads_for(backend: Any) -> WorkloadsClient:
         raise errors.ConfigurationError(
             f"keep_in_use needs to read workloads, and the backend {type(backend).__name__} has no transport to read "
             "them with; pass a WorkloadsClient")
-    return WorkloadsClient(settings, transport=transport)
+    client = WorkloadsClient(settings, transport=transport)
+    client.placement = _placement(backend)
+    return client
+
+
+def _placement(backend: Any) -> Callable[[str], str] | None:
+    """Which service holds a registry, as the backend's service decision says (``AutoBackend.in_cloud_registry``,
+    or the one service a forced backend serves); None when the backend cannot say."""
+    if hasattr(backend, "in_cloud_registry"):
+        return lambda registry_id: CLOUD_REGISTRY if backend.in_cloud_registry(registry_id) else CONTAINER_REGISTRY
+    if getattr(backend, "service", None) in (CLOUD_REGISTRY, CONTAINER_REGISTRY):
+        service = str(backend.service)
+        return lambda registry_id: service
+    return None
 
 
 __all__ = ["WorkloadsClient", "workloads_for"]

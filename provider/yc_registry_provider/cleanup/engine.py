@@ -644,9 +644,8 @@ def preview_images(backend: ImageBackend, rules: CleanupRules, now: datetime | N
 def preview(backend: ImageBackend, rules: CleanupRules, now: datetime | None = None,
             limit: int | None = PREVIEW_IDS) -> tuple[int, list[str]]:
     """How many images a cleanup would delete now, and the first ``limit`` ids (oldest first; None: all)."""
-    run = _Run(backend, rules, _moment(now), log_progress, time.monotonic())
-    selection = select(run.list_scope(), rules, run.now)
-    return len(selection.selected), selection.selected_ids[:limit]
+    images = preview_images(backend, rules, now)
+    return len(images), [image.id for image in images][:limit]
 
 
 def cleanup_images(*, backend: ImageBackend | None = None, repository_name: str | None = None,
